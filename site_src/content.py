@@ -1,0 +1,255 @@
+"""Content sources: finding the Markdown files, and turning each into a `Page` (front matter + URL).
+
+`find_sources` and `load_data` are the only readers of content and data files; `parse_page` is pure.
+"""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .config import Config
+from .errors import Location, SiteError, from_yaml_error, located
+from .model import FrontMatter, Page, Source
+
+FRONT_MATTER_TYPES: dict[str, tuple[type, ...]] = {
+    "title": (str,),
+    "description": (str,),
+    "slug": (str,),
+    "template": (str,),
+    "order": (int,),
+    "draft": (bool,),
+    "date": (datetime.date,),
+    "extra": (dict,),
+}
+SLUG_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+FENCE = "---"
+
+
+def find_sources(config: Config) -> tuple[list[Source], list[SiteError]]:
+    """Read every .md file under the content folder, in a stable order."""
+    sources, errors = [], []
+    for path in sorted(config.content_dir.rglob("*.md")):
+        if not path.is_file() or any(part.startswith(".") for part in path.parts):
+            continue
+        name = path.relative_to(config.root).as_posix()
+        try:
+            sources.append(Source(name, decode(path.read_bytes(), name)))
+        except SiteError as error:
+            errors.append(error)
+    return sources, errors
+
+
+def decode(raw: bytes, name: str) -> str:
+    """Decode UTF-8 (a BOM is dropped) and normalise line endings to LF."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise SiteError(
+            f"file is not UTF-8 (byte 0x{raw[exc.start]:02x})",
+            Location(name, line, column),
+            "Save the file as UTF-8 in your editor.",
+        ) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def load_data(config: Config) -> tuple[dict[str, Any], list[SiteError]]:
+    """Read data/*.yml into a mapping from file stem to its parsed value."""
+    data: dict[str, Any] = {}
+    errors: list[SiteError] = []
+    if not config.data_dir.is_dir():
+        return data, errors
+    files = sorted([*config.data_dir.glob("*.yml"), *config.data_dir.glob("*.yaml")])
+    for path in files:
+        name = path.relative_to(config.root).as_posix()
+        try:
+            text = decode(path.read_bytes(), name)
+            data[path.stem] = yaml.safe_load(text)
+        except SiteError as error:
+            errors.append(error)
+        except yaml.YAMLError as exc:
+            errors.append(from_yaml_error(exc, name, text, 0, "the data file"))
+    return data, errors
+
+
+def parse_page(source: Source, content_root: str) -> tuple[Page, list[SiteError]]:
+    """Split front matter from body, validate it and work out the page's URL; return warnings."""
+    text = source.text
+    if not text.strip():
+        raise located(
+            "the file is empty",
+            source.path,
+            None,
+            1,
+            1,
+            "Start it with front matter:\n---\ntitle: A title\n---",
+        )
+    yaml_text, body_line = _split(source)
+    mapping, lines = _load_front_matter(yaml_text, source)
+    warnings = _unknown_keys(mapping, lines, source)
+    meta = _front_matter(mapping, lines, source)
+    markdown = "\n".join(text.split("\n")[body_line - 1 :])
+    url = page_url(source.path, content_root, meta.slug)
+    return Page(source.path, url, meta, markdown, body_line, text), warnings
+
+
+def _split(source: Source) -> tuple[str, int]:
+    lines = source.text.split("\n")
+    if lines[0].rstrip() != FENCE:
+        raise located(
+            "missing front matter: the file must start with a line '---'",
+            source.path,
+            source.text,
+            1,
+            1,
+            "Add front matter with at least a title:\n---\ntitle: A title\n---",
+        )
+    for index, line in enumerate(lines[1:], start=1):
+        if line.rstrip() in (FENCE, "..."):
+            return "\n".join(lines[1:index]), index + 2
+    raise located(
+        "front matter is not closed: no second '---' line",
+        source.path,
+        source.text,
+        1,
+        1,
+        "End the front matter with a line containing only '---'.",
+    )
+
+
+def _load_front_matter(yaml_text: str, source: Source) -> tuple[dict[str, Any], dict[str, int]]:
+    loader = yaml.SafeLoader(yaml_text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.YAMLError as exc:
+        raise from_yaml_error(exc, source.path, source.text, 1, "front matter") from None
+    finally:
+        loader.dispose()
+    if not isinstance(data, dict):
+        raise located(
+            f"front matter must be a mapping of keys to values, not {type(data).__name__}",
+            source.path,
+            source.text,
+            2,
+            1,
+            "Write it as 'key: value' lines, e.g. 'title: My page'.",
+        )
+    lines: dict[str, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        lines = {str(k.value): k.start_mark.line + 2 for k, _ in node.value}
+    return {str(k): v for k, v in data.items()}, lines
+
+
+def _unknown_keys(
+    mapping: Mapping[str, Any], lines: Mapping[str, int], source: Source
+) -> list[SiteError]:
+    warnings = []
+    for key in mapping:
+        if key not in FRONT_MATTER_TYPES:
+            close = difflib.get_close_matches(key, FRONT_MATTER_TYPES, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else "put free-form values under 'extra:'"
+            warnings.append(
+                located(
+                    f"unknown front matter key '{key}'",
+                    source.path,
+                    source.text,
+                    lines.get(key),
+                    1,
+                    hint,
+                    severity="warning",
+                )
+            )
+    return warnings
+
+
+def _front_matter(
+    mapping: Mapping[str, Any], lines: Mapping[str, int], source: Source
+) -> FrontMatter:
+    for key, types in FRONT_MATTER_TYPES.items():
+        if key not in mapping:
+            continue
+        value = mapping[key]
+        wrong_bool = bool not in types and isinstance(value, bool)
+        if not isinstance(value, types) or wrong_bool or (key == "date" and _is_datetime(value)):
+            raise located(
+                f"front matter '{key}' must be {_expected(key)}, not {type(value).__name__} "
+                f"{value!r}"[:200],
+                source.path,
+                source.text,
+                lines.get(key),
+                1,
+                'Quote text values that look like numbers or dates, e.g. title: "2025"',
+            )
+    title = mapping.get("title")
+    if not isinstance(title, str) or not title.strip():
+        raise located(
+            "front matter has no title" if title is None else "the title is empty",
+            source.path,
+            source.text,
+            lines.get("title", 2),
+            1,
+            "Add a line such as 'title: My page' to the front matter.",
+        )
+    known = {k: v for k, v in mapping.items() if k in FRONT_MATTER_TYPES}
+    if "slug" in known:
+        _check_slug(known["slug"], lines.get("slug"), source)
+    known["title"] = title.strip()
+    return FrontMatter(**known, lines=dict(lines))
+
+
+def _is_datetime(value: Any) -> bool:
+    return isinstance(value, datetime.datetime)
+
+
+def _expected(key: str) -> str:
+    return {
+        "order": "a whole number",
+        "draft": "true or false",
+        "date": "a date (YYYY-MM-DD)",
+        "extra": "a mapping",
+    }.get(key, "text")
+
+
+def _check_slug(slug: str, line: int | None, source: Source) -> None:
+    if not SLUG_PATTERN.fullmatch(slug) or ".." in slug:
+        raise located(
+            f"slug {slug!r} is not allowed: use letters, digits, '.', '-' and '_' only",
+            source.path,
+            source.text,
+            line,
+            1,
+            "A slug names one folder of the page's URL, e.g. slug: stages",
+        )
+
+
+def page_url(source_path: str, content_root: str, slug: str | None) -> str:
+    """content/keynote.md -> /keynote/, content/index.md -> /, content/a/index.md -> /a/."""
+    relative = Path(source_path).relative_to(content_root).with_suffix("")
+    parts = list(relative.parts)
+    if slug is not None:
+        parts[-1] = slug
+    elif parts[-1] == "index":
+        parts.pop()
+    return "/" + "".join(f"{part}/" for part in parts)
+
+
+def read_templates(config: Config) -> dict[str, str]:
+    """Template sources by project path, so problems found in rendered HTML can point at a line."""
+    folder = config.templates_dir
+    if not folder.is_dir():
+        return {}
+    result = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            name = path.relative_to(config.root).as_posix()
+            result[name] = path.read_bytes().decode("utf-8", errors="replace")
+    return result

@@ -1,0 +1,216 @@
+"""Markdown to HTML with markdown-it-py: CommonMark plus tables, footnotes, attributes, heading
+anchors, typographic quotes and Pygments highlighting; links to .md sources become site URLs.
+
+`render_markdown` is pure: the same page and URL map always give the same HTML.
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+from collections.abc import Mapping, Sequence
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+from .errors import SiteError, located
+from .model import Heading, Link, Page, RenderedBody
+
+HEADING_ATTRS = re.compile(r"\s*\{((?:\s*[#.][\w:-]+)+)\s*\}\s*$")
+
+
+def make_markdown(raw_html: bool = True) -> MarkdownIt:
+    """Build the one Markdown parser every page uses; its options are part of the cache key."""
+    md = MarkdownIt(
+        "commonmark",
+        {"typographer": True, "html": raw_html, "highlight": highlight_code},
+    )
+    md.enable(["table", "strikethrough", "replacements", "smartquotes"])
+    md.use(footnote_plugin).use(attrs_plugin).use(attrs_block_plugin)
+    md.core.ruler.push("heading_attrs", _heading_attrs)
+    md.use(anchors_plugin, min_level=2, max_level=4, permalink=True, permalinkSymbol="#")
+    md.core.ruler.push("anchor_labels", _anchor_labels)
+    return md
+
+
+def highlight_code(code: str, language: str, _attrs: str) -> str:
+    """Highlight fenced code with Pygments at build time, so pages need no JavaScript."""
+    try:
+        lexer = get_lexer_by_name(language) if language else None
+    except ClassNotFound:
+        lexer = None
+    if lexer is None:
+        return ""
+    body = highlight(code, lexer, HtmlFormatter(nowrap=True))
+    lang = html.escape(language, quote=True)
+    return f'<pre class="highlight"><code class="language-{lang}">{body}</code></pre>\n'
+
+
+def _heading_attrs(state: StateCore) -> None:
+    """Take a trailing `{#id .class}` off a heading's text, as Pandoc and Hugo allow."""
+    for index, token in enumerate(state.tokens):
+        if token.type != "heading_open":
+            continue
+        inline = state.tokens[index + 1]
+        children = inline.children or []
+        if not children or children[-1].type != "text":
+            continue
+        match = HEADING_ATTRS.search(children[-1].content)
+        if not match:
+            continue
+        children[-1].content = children[-1].content[: match.start()]
+        for item in match.group(1).split():
+            if item.startswith("#"):
+                token.attrSet("id", item[1:])
+            else:
+                classes = str(token.attrGet("class") or "")
+                token.attrSet("class", f"{classes} {item[1:]}".strip())
+
+
+def _anchor_labels(state: StateCore) -> None:
+    """Give each heading's permalink an accessible name; a bare '#' says nothing to a screen reader."""
+    for index, token in enumerate(state.tokens):
+        if token.type != "heading_open":
+            continue
+        children = state.tokens[index + 1].children or []
+        title = _plain_text(children)
+        for child in children:
+            if child.type == "link_open" and child.attrGet("class") == "header-anchor":
+                child.attrSet("aria-label", f"Permalink to {title}")
+
+
+def _plain_text(children: Sequence[Token]) -> str:
+    depth, words = 0, []
+    for child in children:
+        if child.type == "link_open" and child.attrGet("class") == "header-anchor":
+            depth += 1
+        elif child.type == "link_close" and depth:
+            depth -= 1
+        elif not depth and child.type in ("text", "code_inline"):
+            words.append(child.content)
+    return "".join(words).strip()
+
+
+def render_markdown(
+    md: MarkdownIt, page: Page, urls: Mapping[str, str], base_path: str
+) -> tuple[RenderedBody, list[SiteError]]:
+    """Render a page body; rewrite .md and root-relative links; report .md links that go nowhere."""
+    env: dict[str, object] = {}
+    tokens = md.parse(page.markdown, env)
+    links: list[Link] = []
+    errors: list[SiteError] = []
+    toc: list[Heading] = []
+    for index, token in enumerate(tokens):
+        line = page.body_line + (token.map[0] if token.map else 0)
+        if token.type == "heading_open" and token.attrGet("id"):
+            title = _plain_text(tokens[index + 1].children or [])
+            toc.append(Heading(int(token.tag[1]), str(token.attrGet("id")), title))
+        elif token.type == "inline":
+            _inline_links(token, line, page, urls, base_path, links, errors)
+        elif token.type == "html_block":
+            links.extend(
+                Link(href, line + offset) for href, offset in raw_html_links(token.content)
+            )
+    html_text = md.renderer.render(tokens, md.options, env)
+    unresolved = frozenset(
+        link.href for link in links if link.href.endswith(".md") or ".md#" in link.href
+    )
+    return RenderedBody(page.source, html_text, tuple(toc), tuple(links), unresolved), errors
+
+
+def _inline_links(
+    inline: Token,
+    line: int,
+    page: Page,
+    urls: Mapping[str, str],
+    base_path: str,
+    links: list[Link],
+    errors: list[SiteError],
+) -> None:
+    for child in inline.children or []:
+        if child.type in ("softbreak", "hardbreak"):
+            line += 1
+        elif child.type in ("link_open", "image"):
+            attr = "href" if child.type == "link_open" else "src"
+            href = str(child.attrGet(attr) or "")
+            new = rewrite_link(href, page.source, urls, base_path)
+            column = _column_of(page.text, line, href)
+            if new is None:
+                errors.append(_missing_source(href, page, line, column))
+            child.attrSet(attr, href if new is None else new)
+            links.append(Link(href if new is None else new, line, column))
+        elif child.type == "html_inline":
+            links.extend(
+                Link(href, line + offset) for href, offset in raw_html_links(child.content)
+            )
+
+
+def rewrite_link(href: str, source: str, urls: Mapping[str, str], base_path: str) -> str | None:
+    """Turn `other.md#x` into the other page's URL and `/x/` into base-path form; None if missing."""
+    parts = urlsplit(href)
+    if parts.scheme or parts.netloc or not parts.path:
+        return href
+    suffix = ("?" + parts.query if parts.query else "") + (
+        "#" + parts.fragment if parts.fragment else ""
+    )
+    if parts.path.endswith(".md"):
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(source), parts.path))
+        if parts.path.startswith("/"):
+            target = posixpath.normpath(
+                posixpath.join(source.split("/")[0], parts.path.lstrip("/"))
+            )
+        if target not in urls:
+            return None
+        return base_path + urls[target].lstrip("/") + suffix
+    if parts.path.startswith("/") and not parts.path.startswith(base_path):
+        return base_path + parts.path.lstrip("/") + suffix
+    return href
+
+
+def _missing_source(href: str, page: Page, line: int, column: int | None) -> SiteError:
+    return located(
+        f"link to a page that does not exist: {href}",
+        page.source,
+        page.text,
+        line,
+        column,
+        "Link to a .md file under content/, relative to this file (e.g. keynote.md#section).",
+    )
+
+
+def _column_of(text: str, line: int, needle: str) -> int | None:
+    lines = text.split("\n")
+    if 1 <= line <= len(lines):
+        found = lines[line - 1].find(needle)
+        return found + 1 if found >= 0 else None
+    return None
+
+
+class _LinkCollector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[str, int]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in ("href", "src") and value:
+                self.found.append((value, self.getpos()[0] - 1))
+
+
+def raw_html_links(fragment: str) -> list[tuple[str, int]]:
+    """Links in raw HTML, with their line offset inside the fragment."""
+    collector = _LinkCollector()
+    collector.feed(fragment)
+    collector.close()
+    return collector.found
