@@ -146,7 +146,15 @@ def from_jinja_error(exc: Exception, root: str, fallback: Location) -> SiteError
     hint = None
     if isinstance(exc, jinja2.UndefinedError):
         hint = "Define the variable, or guard it with `is defined` or the `default` filter."
-    return SiteError(f"template error: {exc}", where, hint)
+    return SiteError(f"template error: {_friendly(str(exc))}", where, hint)
+
+
+def _friendly(message: str) -> str:
+    """Name template variables as templates know them, not by their Python class."""
+    for cls, name in (("PageView", "page"), ("SiteView", "site")):
+        message = message.replace(f"'site_src.model.{cls} object'", f"'{name}'")
+        message = message.replace(f"'site_src.render.{cls} object'", f"'{name}'")
+    return message
 
 
 def _template_frame(exc: BaseException, root: str) -> Location | None:

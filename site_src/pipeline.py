@@ -168,6 +168,9 @@ def write_outputs(
             write_file(staging, path, content)
 
     for page, body in zip(pages, bodies, strict=True):
+        files.add(
+            page.output_path
+        )  # it exists even if its template fails: no follow-on link errors
         try:
             html = render_page(env, config, site, data, page, body)
         except SiteError as error:

@@ -1,0 +1,80 @@
+"""The command line as a user runs it: a real subprocess of build.py in a real project folder."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from .conftest import REPO
+
+
+def run(
+    root: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if k != "SITE_BASE_URL"}
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, str(REPO / "build.py"), *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+    )
+
+
+def test_build_prints_one_summary_line(sample: Path) -> None:
+    result = run(sample)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Built 4 pages, 1 assets (10 files) into _site/ in ")
+    assert result.stdout.count("\n") == 1
+    assert (sample / "_site" / "index.html").is_file()
+
+
+def test_quiet_prints_nothing_on_success(sample: Path) -> None:
+    result = run(sample, "--quiet")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_help_lists_the_commands(sample: Path) -> None:
+    result = run(sample, "--help")
+    assert result.returncode == 0
+    for word in ("build", "check", "deploy"):
+        assert word in result.stdout
+
+
+def test_base_url_from_the_command_line_and_the_environment(sample: Path) -> None:
+    run(sample, "--base-url", "https://u.github.io/REPO/")
+    assert 'href="/REPO/features/"' in (sample / "_site" / "index.html").read_text()
+    run(sample, env={"SITE_BASE_URL": "https://u.github.io/OTHER/"})
+    assert 'href="/OTHER/features/"' in (sample / "_site" / "index.html").read_text()
+    run(sample, "--base-url", "/", env={"SITE_BASE_URL": "https://u.github.io/OTHER/"})
+    assert 'href="/features/"' in (sample / "_site" / "index.html").read_text()
+
+
+def test_errors_exit_non_zero_with_location_and_no_traceback(sample: Path) -> None:
+    (sample / "content" / "features.md").write_text("---\ntitle: x\norder: soon\n---\n")
+    result = run(sample)
+    assert result.returncode == 1
+    assert (
+        "content/features.md:3:1: error: front matter 'order' must be a whole number"
+        in result.stderr
+    )
+    assert "Traceback" not in result.stderr
+    assert not (sample / "_site").exists()
+
+
+def test_check_validates_without_writing(sample: Path) -> None:
+    result = run(sample, "check")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Checked 4 pages")
+    assert not (sample / "_site").exists()
+
+
+def test_bad_config_value_is_reported_against_the_config_file(sample: Path) -> None:
+    (sample / "site.yml").write_text("title: T\ndrafts: sometimes\n")
+    result = run(sample)
+    assert result.returncode == 1
+    assert "site.yml:2:1: error: config key 'drafts' must be a true/false" in result.stderr

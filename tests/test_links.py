@@ -1,0 +1,61 @@
+"""The link checker on rendered HTML: pages, assets, fragments, base path, and where errors point."""
+
+from __future__ import annotations
+
+from site_src.links import check_links, scan_html
+from site_src.model import Link
+
+FILES = frozenset({"index.html", "keynote/index.html", "css/site.abc.css"})
+
+
+def check(html: str, templates: dict[str, str] | None = None, links: tuple[Link, ...] = ()):
+    scans = {
+        "index.html": scan_html(html, "/", "content/index.md", links),
+        "keynote/index.html": scan_html('<h2 id="s2">S</h2>', "/keynote/", "content/keynote.md"),
+    }
+    return check_links(scans, FILES, "/R/", templates or {})
+
+
+def test_good_links_pass() -> None:
+    html = (
+        '<a href="/R/keynote/#s2">k</a><a href="#me">me</a><p id="me"></p>'
+        '<link rel="stylesheet" href="/R/css/site.abc.css"><a href="https://x.org/">x</a>'
+        '<a href="mailto:a@b.c">m</a><a href="keynote/">relative</a>'
+    )
+    assert check(html) == []
+
+
+def test_missing_page_missing_fragment_and_missing_slash_are_errors() -> None:
+    html = '<a href="/R/nope/">a</a><a href="/R/keynote/#s9">b</a><a href="/R/keynote">c</a>'
+    messages = [e.message for e in check(html)]
+    assert any("no page or file at /nope/" in m for m in messages)
+    assert any("no element with id 's9'" in m for m in messages)
+    assert any("needs a trailing slash" in m for m in messages)
+    assert len(messages) == 3
+
+
+def test_links_that_ignore_the_base_path_are_errors() -> None:
+    errors = check('<a href="/keynote/">k</a>')
+    assert len(errors) == 1 and "outside the site's base path /R/" in errors[0].message
+
+
+def test_errors_point_at_the_markdown_line_when_the_link_came_from_markdown() -> None:
+    errors = check('<a href="/R/gone/">g</a>', links=(Link("/R/gone/", 12, 5),))
+    assert str(errors[0].where) == "content/index.md:12:5"
+
+
+def test_errors_point_at_the_template_line_otherwise() -> None:
+    template = "<nav>\n  <a href=\"{{ url('/gone/') }}\">x</a>\n</nav>\n"
+    errors = check('<a href="/R/gone/">g</a>', {"templates/base.html": template})
+    assert str(errors[0].where) == "templates/base.html:2:20"
+    assert errors[0].excerpt is not None and "url('/gone/')" in errors[0].excerpt
+
+
+def test_duplicate_ids_are_errors() -> None:
+    errors = check('<h2 id="a">1</h2><h2 id="a">2</h2>')
+    assert len(errors) == 1 and "the id 'a' is used twice" in errors[0].message
+
+
+def test_srcset_and_images_are_checked() -> None:
+    errors = check('<img src="/R/css/site.abc.css" srcset="/R/a.png 1x, /R/b.png 2x" alt="">')
+    assert sorted(e.message.split()[2] for e in errors) == ["/R/a.png", "/R/b.png"]

@@ -1,0 +1,81 @@
+"""Markdown rendering: the plugins the engine promises, heading ids, and .md link rewriting."""
+
+from __future__ import annotations
+
+from site_src.markdown import make_markdown, render_markdown, rewrite_link
+from site_src.model import FrontMatter, Page, RenderedBody
+
+URLS = {"content/index.md": "/", "content/keynote.md": "/keynote/", "content/a/b.md": "/a/b/"}
+
+
+def render(markdown: str, source: str = "content/index.md", base: str = "/") -> RenderedBody:
+    page = Page(source, "/", FrontMatter("T"), markdown, 4, "---\ntitle: T\n---\n" + markdown)
+    body, errors = render_markdown(make_markdown(), page, URLS, base)
+    assert errors == []
+    return body
+
+
+def test_headings_get_stable_ids_permalinks_and_a_toc() -> None:
+    body = render("## First part\n\n### Détails *here*\n\n## Stage 2 {#stage-2 .big}\n")
+    assert '<h2 id="first-part">' in body.html
+    assert 'href="#first-part" aria-label="Permalink to First part"' in body.html
+    assert '<h2 id="stage-2" class="big">Stage 2' in body.html
+    assert [(h.level, h.id, h.title) for h in body.toc] == [
+        (2, "first-part", "First part"),
+        (3, "détails-here", "Détails here"),
+        (2, "stage-2", "Stage 2"),
+    ]
+
+
+def test_tables_footnotes_quotes_and_attributes() -> None:
+    body = render('| a |\n|---|\n| 1 |\n\nIt\'s "so"[^n].\n\n[^n]: Note.\n\n{.lead}\nText\n')
+    assert "<table>" in body.html and "<td>1</td>" in body.html
+    assert "It’s “so”" in body.html
+    assert 'class="footnote-ref"' in body.html and 'id="fn1"' in body.html
+    assert '<p class="lead">Text</p>' in body.html
+
+
+def test_fenced_code_is_highlighted_without_javascript() -> None:
+    body = render("```python\nx = 1\n```\n")
+    assert '<pre class="highlight"><code class="language-python">' in body.html
+    assert '<span class="n">x</span>' in body.html
+    assert "<script" not in body.html
+
+
+def test_unknown_language_falls_back_to_escaped_code() -> None:
+    body = render("```nosuchlang\n<b>\n```\n")
+    assert "&lt;b&gt;" in body.html
+
+
+def test_links_to_md_sources_become_urls_with_the_base_path() -> None:
+    body = render("[k](keynote.md#x) [b](a/b.md) [r](/keynote/) [e](https://e.org/)", base="/R/")
+    assert 'href="/R/keynote/#x"' in body.html
+    assert 'href="/R/a/b/"' in body.html
+    assert 'href="/R/keynote/"' in body.html
+    assert 'href="https://e.org/"' in body.html
+
+
+def test_relative_md_links_resolve_from_the_page_folder() -> None:
+    assert rewrite_link("../keynote.md", "content/a/b.md", URLS, "/") == "/keynote/"
+    assert rewrite_link("b.md#top", "content/a/b.md", URLS, "/") == "/a/b/#top"
+    assert rewrite_link("missing.md", "content/a/b.md", URLS, "/") is None
+
+
+def test_missing_md_link_is_reported_at_its_line_and_column() -> None:
+    text = "---\ntitle: T\n---\nIntro\n\nSee\nthe [gone](gone.md) page.\n"
+    page = Page("content/index.md", "/", FrontMatter("T"), text.split("---\n", 2)[2], 4, text)
+    _, errors = render_markdown(make_markdown(), page, URLS, "/")
+    assert len(errors) == 1
+    assert str(errors[0].where) == "content/index.md:7:12"
+    assert "gone.md" in errors[0].message
+
+
+def test_links_record_source_lines_for_the_link_checker() -> None:
+    body = render("one\n\n[a](keynote.md)\n\n<p><a href='/x/'>raw</a></p>\n")
+    assert [(link.href, link.line) for link in body.links] == [("/keynote/", 6), ("/x/", 8)]
+
+
+def test_raw_html_can_be_switched_off() -> None:
+    page = Page("content/index.md", "/", FrontMatter("T"), "<b>x</b>\n", 4, "")
+    body, _ = render_markdown(make_markdown(raw_html=False), page, URLS, "/")
+    assert "&lt;b&gt;x&lt;/b&gt;" in body.html
