@@ -7,10 +7,13 @@ files that no longer belong to the site disappear with the old folder.
 
 from __future__ import annotations
 
+import ctypes
+import glob
 import hashlib
 import os
 import posixpath
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -19,6 +22,10 @@ from .model import Asset
 
 HASH_LENGTH = 10
 UNHASHED = {"favicon.ico", "robots.txt", "CNAME", ".nojekyll"}
+# Written last into every built site: proof that the folder is ours to replace.
+MARKER = ".site_src-output"
+MARKER_TEXT = "This folder is written by site_src; every build replaces all of it.\n"
+STAGING_PREFIX = ".{name}.staging-"
 
 
 def collect_assets(static_dir: Path) -> dict[str, Asset]:
@@ -43,17 +50,87 @@ def hashed_name(logical: str, digest: str) -> str:
     return f"{stem}.{digest[:HASH_LENGTH]}{ext}"
 
 
+def output_folder_problems(out_dir: Path, default: Path | None = None) -> list[SiteError]:
+    """The reasons not to replace `out_dir` (see `check_output_folder`), as a list."""
+    try:
+        check_output_folder(out_dir, default)
+    except SiteError as error:
+        return [error]
+    return []
+
+
+def check_output_folder(out_dir: Path, default: Path | None = None) -> None:
+    """Refuse to replace a folder that this tool did not make (it may hold someone's files).
+
+    An output folder may be replaced when it does not exist, is empty, or holds our marker file.
+    The project's default `_site` (as a real folder, not a link) is also allowed without the marker,
+    so sites built before the marker existed keep building; any other folder must be emptied or
+    removed by hand first.
+    """
+    if out_dir.is_symlink() or (out_dir.exists() and not out_dir.is_dir()):
+        raise SiteError(
+            f"the output folder {str(out_dir)!r} is a file or a link, not a folder",
+            hint="Remove it, or choose another output folder.",
+        )
+    if not out_dir.is_dir() or (out_dir / MARKER).is_file() or out_dir == default:
+        return
+    if any(out_dir.iterdir()):
+        raise SiteError(
+            f"the output folder {str(out_dir)!r} has files that were not written by a build",
+            hint="Choose an empty or new output folder, or remove this one if nothing in it "
+            f"matters (a built site contains a {MARKER} file).",
+        )
+
+
 def open_staging(out_dir: Path) -> Path:
-    """Make an empty staging folder next to the output folder (same file system, so rename works)."""
+    """Make an empty staging folder next to the output folder (same file system, so rename works).
+
+    Its name carries this process's id, so the next build can tell a folder left behind by a killed
+    build (whose process is gone) from one a build running right now is still writing.
+    """
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
+    clean_leftovers(out_dir)
+    prefix = f"{STAGING_PREFIX.format(name=out_dir.name)}{os.getpid()}-"
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=out_dir.parent))
+
+
+def clean_leftovers(out_dir: Path) -> list[Path]:
+    """Delete staging folders of builds that were killed; return what was deleted."""
+    removed = []
+    pattern = STAGING_PREFIX.format(name=out_dir.name)
+    for entry in sorted(out_dir.parent.glob(glob.escape(pattern) + "*")):
+        pid_text = entry.name[len(pattern) :].split("-", 1)[0]
+        if not entry.is_dir() or entry.is_symlink() or not pid_text.isdigit():
+            continue
+        if _alive(int(pid_text)) and int(pid_text) != os.getpid():
+            continue
+        shutil.rmtree(entry, ignore_errors=True)
+        removed.append(entry)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
 
 
 def write_file(staging: Path, relative: str, content: bytes | str) -> None:
     """Write one output file; refuse any path that would leave the staging folder."""
     target = safe_target(staging, relative)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    except OSError as exc:
+        raise SiteError(
+            f"cannot write {relative}: {exc.strerror or exc}",
+            hint="Two outputs may want the same path (a page and a static file, or a file "
+            "and a folder); rename one.",
+        ) from None
 
 
 def safe_target(folder: Path, relative: str) -> Path:
@@ -81,14 +158,38 @@ def copy_assets(staging: Path, static_dir: Path, assets: dict[str, Asset]) -> No
 
 
 def commit(staging: Path, out_dir: Path) -> None:
-    """Swap the staging folder in as the output folder, then delete the old one."""
+    """Swap the staging folder in as the output folder, then delete the old one.
+
+    On Linux the two folders trade places in one atomic rename (renameat2 RENAME_EXCHANGE), so at
+    every instant the output folder is either the whole old site or the whole new one, even if the
+    process is killed. Elsewhere the old folder is moved aside first; a kill between the two renames
+    leaves it in the staging-named folder, and the output folder missing but nothing lost.
+    """
+    (staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+    if out_dir.is_dir() and _exchange(staging, out_dir):
+        shutil.rmtree(staging, ignore_errors=True)
+        return
     old = None
     if out_dir.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
+        old = Path(tempfile.mkdtemp(prefix=staging.name + "-old-", dir=out_dir.parent))
         os.rename(out_dir, old / "site")
     os.rename(staging, out_dir)
     if old is not None:
         shutil.rmtree(old)
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Atomically swap two paths with renameat2(RENAME_EXCHANGE); False where unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    result = renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), rename_exchange)
+    return bool(result == 0)
 
 
 def discard(staging: Path) -> None:

@@ -17,7 +17,15 @@ from .errors import BuildFailed, Location, SiteError, located
 from .links import PageScan, check_links, scan_html
 from .markdown import make_markdown, render_markdown
 from .model import Asset, NavItem, Page, RenderedBody, Source
-from .output import collect_assets, commit, copy_assets, discard, open_staging, write_file
+from .output import (
+    collect_assets,
+    commit,
+    copy_assets,
+    discard,
+    open_staging,
+    output_folder_problems,
+    write_file,
+)
 from .render import (
     make_environment,
     make_site_view,
@@ -68,7 +76,9 @@ def build_site(config: Config, *, write: bool = True, strict: bool = False) -> B
     if strict:
         errors += warnings
     # Templates and generated files, written to a staging folder and checked as a whole.
-    staging = open_staging(config.output_dir) if write else None
+    folder_problems = output_folder_problems(config.output_dir, config.root / "_site")
+    errors += folder_problems
+    staging = open_staging(config.output_dir) if write and not folder_problems else None
     try:
         files, scans = write_outputs(config, staging, pages, bodies, nav, data, assets, errors)
         errors += check_links(scans, frozenset(files), config.base_path, templates)
