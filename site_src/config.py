@@ -8,7 +8,6 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import reprlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +16,16 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from .errors import BuildFailed, Location, SiteError, located, parse_yaml, read_text
+from .errors import (
+    BuildFailed,
+    Location,
+    SiteError,
+    located,
+    parse_yaml,
+    project_path,
+    read_text,
+    short_repr,
+)
 
 CONFIG_FILE = "site.yml"
 BASE_URL_ENV = "SITE_BASE_URL"
@@ -143,13 +151,14 @@ def load_config(
     values["nav"] = _collect(errors, _nav, values.get("nav", []), raw) or ()
     for key in ("cname", "calendar"):
         _collect(errors, _check_name, key, values.get(key), raw)
+    written = {key: str(values.get(key, default)) for key, default in DEFAULT_FOLDERS.items()}
     for key, default in DEFAULT_FOLDERS.items():
-        folder = _collect(errors, _folder, root, key, values.get(key, default), origins)
+        folder = _collect(errors, _folder, root, key, written[key], origins)
         values[key] = folder or root / default
     if errors:
         raise BuildFailed(errors)
     config = Config(root=root, source=config_file, **values)
-    _check_folders(config, origins)
+    _check_folders(config, written, origins)
     return config
 
 
@@ -218,7 +227,7 @@ def _type_word(kind: str) -> str:
 
 
 def _describe(value: Any) -> str:
-    return f"{type(value).__name__} {reprlib.repr(value)}"
+    return f"{type(value).__name__} {short_repr(value)}"
 
 
 def _normalise_base_url(value: str, origins: Mapping[str, Location]) -> str:
@@ -296,7 +305,9 @@ def _folder(root: Path, key: str, value: str, origins: Mapping[str, Location]) -
         raise SiteError(f"{key} {value!r} cannot be resolved: {exc}", origins.get(key)) from None
 
 
-def _check_folders(config: Config, origins: Mapping[str, Location]) -> None:
+def _check_folders(
+    config: Config, written: Mapping[str, str], origins: Mapping[str, Location]
+) -> None:
     """Sources live in the project; output and cache may destroy nothing when replaced."""
     errors = []
     sources = [config.content_dir, config.templates_dir, config.static_dir, config.data_dir]
@@ -304,30 +315,40 @@ def _check_folders(config: Config, origins: Mapping[str, Location]) -> None:
         if folder != config.root and config.root not in folder.parents:
             errors.append(
                 SiteError(
-                    f"{key} {str(folder)!r} is outside the project folder",
+                    f"{key} {written[key]!r} is outside the project folder",
                     origins.get(key),
                     "Keep content, templates, static files and data inside the project.",
                 )
             )
+    flagged = False
     for key in ("output_dir", "cache_dir"):
-        folder = getattr(config, key)
-        other = config.cache_dir if key == "output_dir" else config.output_dir
-        reason = _danger(folder, config.root, [*sources, other])
+        reason = _danger(
+            getattr(config, key), config.root, [s for s in sources if s != config.root]
+        )
         if reason:
-            errors.append(
-                SiteError(
-                    f"{key} {str(folder)!r} {reason}",
-                    origins.get(key),
-                    "Use a folder of its own inside or beside the project, such as _site.",
-                )
+            flagged = True
+            errors.append(SiteError(f"{key} {written[key]!r} {reason}", origins.get(key), HINT))
+    out, cache = config.output_dir, config.cache_dir
+    if not flagged and (out == cache or out in cache.parents or cache in out.parents):
+        errors.append(
+            SiteError(
+                f"output_dir {written['output_dir']!r} and cache_dir {written['cache_dir']!r} "
+                "overlap: each build replaces the whole output folder",
+                origins.get("output_dir") or origins.get("cache_dir"),
+                HINT,
             )
+        )
     if errors:
         raise BuildFailed(errors)
 
 
+HINT = "Use a folder of its own inside or beside the project, such as _site."
+
+
 def _danger(folder: Path, root: Path, protected: list[Path]) -> str | None:
     """Why replacing `folder` wholesale could destroy something that is not ours, or None."""
-    if folder == Path(folder.anchor) or folder == Path.home() or folder in Path.home().parents:
+    home = Path.home()
+    if folder == Path(folder.anchor) or folder == home or folder in home.parents:
         return "is a system or home folder"
     if folder == root or folder in root.parents:
         return "would replace the project folder itself or a folder above it"
@@ -335,5 +356,6 @@ def _danger(folder: Path, root: Path, protected: list[Path]) -> str | None:
         return "is inside the project's git repository"
     for item in protected:
         if folder == item or folder in item.parents or item in folder.parents:
-            return f"overlaps {str(item)!r}, which the build reads or keeps"
+            shown = project_path(str(item), str(root))
+            return f"overlaps {shown}/, which the build reads"
     return None

@@ -8,16 +8,24 @@ from __future__ import annotations
 import datetime
 import difflib
 import re
-import reprlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePath
 from typing import Any
 
 import yaml
 
 from .config import Config
-from .errors import Location, SiteError, decode_text, located, parse_yaml, project_path, read_text
-from .model import FrontMatter, Page, Source
+from .errors import (
+    Location,
+    SiteError,
+    decode_text,
+    located,
+    parse_yaml,
+    project_path,
+    read_text,
+    short_repr,
+)
+from .model import FrontMatter, Page, Source, url_to_output_path
 
 FRONT_MATTER_TYPES: dict[str, tuple[type, ...]] = {
     "title": (str,),
@@ -201,7 +209,7 @@ def _front_matter(
         if not isinstance(value, types) or wrong_bool or (key == "date" and _is_datetime(value)):
             raise located(
                 f"front matter '{key}' must be {_expected(key)}, not {type(value).__name__} "
-                f"{reprlib.repr(value)}",
+                f"{short_repr(value)}",
                 source.path,
                 source.text,
                 lines.get(key),
@@ -275,6 +283,21 @@ def page_url(source_path: str, content_root: str, slug: str | None) -> str:
     elif parts[-1] == "index":
         parts.pop()
     return "/" + "".join(f"{part}/" for part in parts)
+
+
+def claimed_outputs(problems: Iterable[SiteError], config: Config) -> set[str]:
+    """Output paths of content files that failed to load, so links to them are not also reported.
+
+    A page with a front matter error still exists as far as its readers are concerned; one error
+    for it is enough, without a 'broken link' for every link to it.
+    """
+    content_root = project_path(str(config.content_dir), str(config.root))
+    claimed = set()
+    for problem in problems:
+        path = problem.where.path if problem.where else ""
+        if path.endswith(".md") and path.startswith(content_root + "/"):
+            claimed.add(url_to_output_path(page_url(path, content_root, None)))
+    return claimed
 
 
 def read_templates(config: Config) -> dict[str, str]:

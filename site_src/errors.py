@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import html
 import os
+import re
+import reprlib
 import traceback
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -82,9 +84,23 @@ class BuildFailed(Exception):
 
 
 def sort_problems(problems: Iterable[SiteError]) -> tuple[SiteError, ...]:
-    """Order problems by file, line and column (unlocated ones last), so output is stable."""
-    unique = dict.fromkeys(problems)
-    return tuple(sorted(unique, key=_sort_key))
+    """Order problems by file, line and column (unlocated ones last), so output is stable.
+
+    The same message at the same place is shown once (e.g. a base template's mistake, reached
+    from every page).
+    """
+    unique: dict[tuple[str, str, str], SiteError] = {}
+    for problem in problems:
+        unique.setdefault((problem.severity, str(problem.where), problem.message), problem)
+    return tuple(sorted(unique.values(), key=_sort_key))
+
+
+def short_repr(value: object) -> str:
+    """A value as Python would write it, cut short so a huge value cannot flood a message."""
+    shortener = reprlib.Repr()
+    shortener.maxstring = shortener.maxother = 60
+    shortener.maxlevel = 3
+    return shortener.repr(value)
 
 
 def _sort_key(problem: SiteError) -> tuple[int, str, int, int, str]:
@@ -247,7 +263,7 @@ def from_jinja_error(exc: BaseException, root: str, fallback: Location) -> SiteE
         message = f"template not found: {exc.name}"
     elif isinstance(exc, jinja2.UndefinedError):
         hint = "Define the variable, or guard it with `is defined` or the `default` filter."
-        message = f"template error: {exc}"
+        message = f"template error: {ENGINE_OBJECT.sub(_object_name, str(exc))}"
     else:
         hint = None
         detail = str(exc) or type(exc).__name__
@@ -256,6 +272,20 @@ def from_jinja_error(exc: BaseException, root: str, fallback: Location) -> SiteE
     if via:
         hint = (hint + " " if hint else "") + f"(reached from {via})"
     return SiteError(message, where, hint)
+
+
+# Jinja names objects by their Python class; templates know them by their variable names.
+ENGINE_OBJECT = re.compile(r"'site_src\.\w+\.(\w+) object'")
+TEMPLATE_NAMES = {
+    "SiteView": "site",
+    "PageView": "page",
+    "NavItem": "a nav item",
+    "Heading": "a heading",
+}
+
+
+def _object_name(match: re.Match[str]) -> str:
+    return TEMPLATE_NAMES.get(match.group(1), match.group(1))
 
 
 def _template_frames(exc: BaseException, root: str) -> list[Location]:
@@ -287,7 +317,7 @@ def format_text(problems: Iterable[SiteError]) -> str:
         if problem.excerpt:
             lines.append(problem.excerpt)
         if problem.hint:
-            lines.append(f"  hint: {problem.hint}")
+            lines.append("  hint: " + problem.hint.replace("\n", "\n        "))
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 

@@ -17,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .errors import SiteError
+from .errors import SiteError, project_path
 from .model import Asset
 
 HASH_LENGTH = 10
@@ -50,16 +50,16 @@ def hashed_name(logical: str, digest: str) -> str:
     return f"{stem}.{digest[:HASH_LENGTH]}{ext}"
 
 
-def output_folder_problems(out_dir: Path, default: Path | None = None) -> list[SiteError]:
+def output_folder_problems(out_dir: Path, root: Path) -> list[SiteError]:
     """The reasons not to replace `out_dir` (see `check_output_folder`), as a list."""
     try:
-        check_output_folder(out_dir, default)
+        check_output_folder(out_dir, root)
     except SiteError as error:
         return [error]
     return []
 
 
-def check_output_folder(out_dir: Path, default: Path | None = None) -> None:
+def check_output_folder(out_dir: Path, root: Path) -> None:
     """Refuse to replace a folder that this tool did not make (it may hold someone's files).
 
     An output folder may be replaced when it does not exist, is empty, or holds our marker file.
@@ -67,16 +67,18 @@ def check_output_folder(out_dir: Path, default: Path | None = None) -> None:
     so sites built before the marker existed keep building; any other folder must be emptied or
     removed by hand first.
     """
+    shown = project_path(str(out_dir), str(root))
     if out_dir.is_symlink() or (out_dir.exists() and not out_dir.is_dir()):
         raise SiteError(
-            f"the output folder {str(out_dir)!r} is a file or a link, not a folder",
+            f"the output folder {shown}/ is a file or a link, not a folder",
             hint="Remove it, or choose another output folder.",
         )
+    default = root / "_site"
     if not out_dir.is_dir() or (out_dir / MARKER).is_file() or out_dir == default:
         return
     if any(out_dir.iterdir()):
         raise SiteError(
-            f"the output folder {str(out_dir)!r} has files that were not written by a build",
+            f"the output folder {shown}/ has files that were not written by a build",
             hint="Choose an empty or new output folder, or remove this one if nothing in it "
             f"matters (a built site contains a {MARKER} file).",
         )

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Config
-from .content import find_sources, load_data, parse_page, read_templates
+from .content import claimed_outputs, find_sources, load_data, parse_page, read_templates
 from .errors import BuildFailed, Location, SiteError, located
 from .links import PageScan, check_links, scan_html
 from .markdown import make_markdown, render_markdown
@@ -76,12 +76,13 @@ def build_site(config: Config, *, write: bool = True, strict: bool = False) -> B
     if strict:
         errors += warnings
     # Templates and generated files, written to a staging folder and checked as a whole.
-    folder_problems = output_folder_problems(config.output_dir, config.root / "_site")
+    folder_problems = output_folder_problems(config.output_dir, config.root)
     errors += folder_problems
     staging = open_staging(config.output_dir) if write and not folder_problems else None
     try:
         files, scans = write_outputs(config, staging, pages, bodies, nav, data, assets, errors)
-        errors += check_links(scans, frozenset(files), config.base_path, templates)
+        claimed = {p.output_path for p in pages} | claimed_outputs(errors, config)
+        errors += check_links(scans, frozenset(files | claimed), config.base_path, templates)
         if errors:
             raise BuildFailed(errors + ([] if strict else warnings))
         if staging is not None:
