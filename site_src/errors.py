@@ -196,7 +196,21 @@ def parse_yaml(
     Returns the node tree too, whose marks give each key's line. `line_offset` is where the YAML
     starts in `text` (the whole file), so positions point at the file, not at the snippet.
     """
-    loader = yaml.SafeLoader(yaml_text)
+    try:
+        loader = yaml.SafeLoader(yaml_text)
+    except yaml.reader.ReaderError as exc:
+        before = yaml_text[: exc.position]
+        line = before.count("\n") + 1 + line_offset
+        column = exc.position - (before.rfind("\n") + 1) + 1
+        raise located(
+            f"{what} contains a character YAML does not allow (U+{exc.character:04X})",
+            path,
+            text,
+            line,
+            column,
+            "Remove it, or write it as an escape such as \\t inside double quotes.",
+        ) from None
+    node = None
     try:
         node = loader.get_single_node()
         return node, (loader.construct_document(node) if node is not None else None)
