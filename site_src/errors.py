@@ -213,6 +213,7 @@ def parse_yaml(
     node = None
     try:
         node = loader.get_single_node()
+        _refuse_duplicate_keys(node, path, text, line_offset, what)
         return node, (loader.construct_document(node) if node is not None else None)
     except yaml.YAMLError as exc:
         raise from_yaml_error(exc, path, text, line_offset, what) from None
@@ -230,6 +231,22 @@ def parse_yaml(
         ) from None
     finally:
         loader.dispose()
+
+
+def _refuse_duplicate_keys(
+    node: yaml.Node | None, path: str, text: str, line_offset: int, what: str
+) -> None:
+    """YAML keeps the last of two equal keys without a word; a typo-ed copy must not pass silently."""
+    if not isinstance(node, yaml.MappingNode):
+        return
+    seen: set[str] = set()
+    for key, _value in node.value:
+        if isinstance(key, yaml.ScalarNode):
+            if key.value in seen:
+                line, column = key.start_mark.line + 1 + line_offset, key.start_mark.column + 1
+                message = f"{what} has the key '{key.value}' twice"
+                raise located(message, path, text, line, column, "Keep one of them.")
+            seen.add(key.value)
 
 
 def _bad_scalar_line(node: yaml.Node | None, line_offset: int) -> int:
