@@ -163,6 +163,11 @@ class PagesRequestHandler(BaseHTTPRequestHandler):
 
     def _answer(self, send_body: bool) -> None:
         answer = resolve_request(self.pages.site_dir, self.pages.base_path, self.path)
+        served_file = None
+        if answer.file is not None:
+            served_file = answer.file.relative_to(self.pages.site_dir).as_posix()
+        # Logged before answering, so a client that has its response also sees the log entry.
+        self.pages.record(Served(self.command, self.path, answer.status.value, served_file))
         if answer.file is not None:
             body = answer.file.read_bytes()
             content_type = content_type_for(answer.file)
@@ -178,20 +183,16 @@ class PagesRequestHandler(BaseHTTPRequestHandler):
         self.end_headers()
         if send_body:
             self.wfile.write(body)
-        served_file = None
-        if answer.file is not None:
-            served_file = answer.file.relative_to(self.pages.site_dir).as_posix()
-        self.pages.record(Served(self.command, self.path, answer.status.value, served_file))
 
     def _refuse_method(self) -> None:
         body = b"405 Method Not Allowed\n"
+        self.pages.record(Served(self.command, self.path, HTTPStatus.METHOD_NOT_ALLOWED, None))
         self.send_response(HTTPStatus.METHOD_NOT_ALLOWED)
         self.send_header("Allow", "GET, HEAD")
         self.send_header("Content-Type", "text/plain; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
-        self.pages.record(Served(self.command, self.path, HTTPStatus.METHOD_NOT_ALLOWED, None))
 
 
 class PagesServer:
@@ -205,8 +206,9 @@ class PagesServer:
         if not site_dir.is_dir():
             raise FileNotFoundError(f"no built site at {site_dir}")
         self._server = PagesHTTPServer(site_dir, base_path)
+        # A short poll interval: shutdown() waits for it, and tests start many servers.
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="pages-server", daemon=True
+            target=self._server.serve_forever, args=(0.05,), name="pages-server", daemon=True
         )
 
     @property
