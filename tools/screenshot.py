@@ -10,8 +10,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from _site import CHROMIUM, CHROMIUM_ARGS, REPO, built_and_served
 from playwright.sync_api import sync_playwright
+
+from _site import CHROMIUM, CHROMIUM_ARGS, REPO, built_and_served
 
 WIDTH, HEIGHT = 1280, 800
 
