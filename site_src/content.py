@@ -48,7 +48,9 @@ def find_sources(config: Config) -> tuple[list[Source], list[SiteError]]:
     sources: list[Source] = []
     errors: list[SiteError] = []
     if not config.content_dir.is_dir():
-        return sources, errors
+        folder = project_path(str(config.content_dir), str(config.root))
+        hint = "Run the command in the project folder, pass --root, or create the folder."
+        return sources, [SiteError(f"there is no content folder {folder}/", None, hint)]
     for path in sorted(config.content_dir.rglob("*.md")):
         relative = path.relative_to(config.content_dir)
         if any(part.startswith(".") for part in relative.parts) or path.is_dir():

@@ -23,7 +23,9 @@ from .output import (
     copy_assets,
     discard,
     open_staging,
+    output_collisions,
     output_folder_problems,
+    reserved_outputs,
     write_file,
 )
 from .render import (
@@ -63,6 +65,8 @@ def build_site(config: Config, *, write: bool = True, strict: bool = False) -> B
     # Parse front matter, choose pages, resolve URLs and navigation.
     pages, warnings, problems = parse_pages(sources, config)
     errors += problems + check_unique_urls(pages, config)
+    outputs = [(page.source, page.output_path) for page in pages]
+    errors += output_collisions(outputs, assets.values(), reserved_outputs(config.calendar))
     nav, problems = resolve_nav(config, pages)
     errors += problems
     # Markdown, with links to .md sources turned into URLs.
@@ -76,9 +80,9 @@ def build_site(config: Config, *, write: bool = True, strict: bool = False) -> B
     if strict:
         errors += warnings
     # Templates and generated files, written to a staging folder and checked as a whole.
-    folder_problems = output_folder_problems(config.output_dir, config.root)
-    errors += folder_problems
-    staging = open_staging(config.output_dir) if write and not folder_problems else None
+    errors += output_folder_problems(config.output_dir, config.root)
+    # Once an error is known the build has failed: keep checking, but write nothing.
+    staging = open_staging(config.output_dir) if write and not errors else None
     try:
         files, scans = write_outputs(config, staging, pages, bodies, nav, data, assets, errors)
         claimed = {p.output_path for p in pages} | claimed_outputs(errors, config)

@@ -3,7 +3,7 @@
 Each case is built the way a user builds it, `python build.py` in a subprocess: exit status 1, no
 traceback, and stderr equal to the case's expected.txt (which names file:line:column). `check`
 must report exactly the same. The minimal templates of conftest are laid under each case, so a
-case holds only the files that matter to it.
+case holds only the files that matter to it; `NAME.latin1` files become NAME encoded in Latin-1.
 
 Regenerate after an intended change of wording:  python -m pytest tests/test_bad_inputs.py --update-golden
 (then read the diff: every message must still name the right file and line).
@@ -27,6 +27,8 @@ from .conftest import MINIMAL_TEMPLATES, REPO, write_files
 
 CASES = Path(__file__).resolve().parent / "bad_inputs"
 EXPECTED = "expected.txt"
+# A case file named NAME.latin1 is written as NAME in Latin-1 (the repository keeps only UTF-8 text).
+LATIN1 = ".latin1"
 
 
 def case_names() -> list[str]:
@@ -41,7 +43,11 @@ def project_for(case: str, tmp_path: Path) -> Path:
         if path.is_file() and path.relative_to(source).as_posix() != EXPECTED:
             target = root / path.relative_to(source)
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, target)
+            if path.suffix == LATIN1:
+                text = path.read_text(encoding="utf-8")
+                target.with_suffix("").write_bytes(text.encode("latin-1"))
+            else:
+                shutil.copyfile(path, target)
     return root
 
 
@@ -94,3 +100,33 @@ def test_check_reports_the_same_problems_as_build(case: str, tmp_path: Path) -> 
     assert status == 1
     assert err.getvalue() == (CASES / case / EXPECTED).read_text(encoding="utf-8")
     assert not (root / "_site").exists()
+
+
+def test_warnings_are_printed_when_the_build_succeeds(tmp_path: Path) -> None:
+    root = write_files(
+        tmp_path / "project",
+        {
+            **MINIMAL_TEMPLATES,
+            "content/index.md": "---\ntitle: Home\ndescripton: typo\n---\n",
+            "content/a.md": "---\ntitle: A\ncolour: red\n---\n",
+        },
+    )
+    result = build(root)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == (
+        "content/a.md:3:1: warning: unknown front matter key 'colour'\n"
+        "  2 | title: A\n"
+        "> 3 | colour: red\n"
+        "    | ^\n"
+        "  4 | ---\n"
+        "  hint: put free-form values under 'extra:'\n\n"
+        "content/index.md:3:1: warning: unknown front matter key 'descripton'\n"
+        "  2 | title: Home\n"
+        "> 3 | descripton: typo\n"
+        "    | ^\n"
+        "  4 | ---\n"
+        "  hint: did you mean 'description'?\n\n"
+    )
+    assert result.stdout.startswith("Built 2 pages") and "2 warning(s)" in result.stdout
+    strict = build(root, "--strict")
+    assert strict.returncode == 1 and "Build failed with 2 error(s)" in strict.stderr

@@ -237,3 +237,10 @@ def test_a_data_file_mistake_names_its_line(make_project: MakeProject) -> None:
     data, errors = load_data(config_for(root))
     assert data == {"c": {"ok": True}}
     assert [str(e).split(": error: ")[0] for e in errors] == ["data/a.yml:3:1", "data/b.yaml:1"]
+
+
+def test_a_missing_content_folder_is_one_clear_error(tmp_path: Path) -> None:
+    sources, errors = find_sources(config_for(tmp_path))
+    assert sources == [] and [str(e) for e in errors] == [
+        "error: there is no content folder content/"
+    ]

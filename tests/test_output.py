@@ -228,3 +228,24 @@ def test_an_interrupted_build_leaves_the_previous_site_whole(
     assert finished.returncode == 0, finished.stderr
     assert not list(root.glob("._site.staging-*")), "a leftover staging folder was kept"
     assert "Second 3" in (root / "_site" / "p0003" / "index.html").read_text()
+
+
+def test_a_page_may_not_clash_with_a_static_or_generated_file(make_project: MakeProject) -> None:
+    root = make_project(
+        {
+            "content/index.md": "---\ntitle: H\n---\n",
+            "content/icon.md": "---\ntitle: Icon\nslug: favicon.ico\n---\n",
+            "content/robots.txt.md": "---\ntitle: Robots\n---\n",
+            "content/sitemap.md": "---\ntitle: Site map\n---\n",
+            "static/favicon.ico": "icon",
+        }
+    )
+    with pytest.raises(BuildFailed) as caught:
+        build_site(config_for(root))
+    assert [str(e) for e in caught.value.errors] == [
+        "content/icon.md: error: this page would be written to favicon.ico/index.html, which "
+        "clashes with the static file favicon.ico",
+        "content/robots.txt.md: error: this page would be written to robots.txt/index.html, "
+        "which clashes with the generated file robots.txt",
+    ]
+    assert not (root / "_site").exists()
