@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from _site import CHROMIUM, CHROMIUM_ARGS, built_and_served, page_paths
+from site_tools import CHROMIUM, CHROMIUM_ARGS, built_and_served, page_paths
 
 LIGHTHOUSE = "lighthouse@12.2.3"  # 12.x runs on Node 20; 13 wants Node 22
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")

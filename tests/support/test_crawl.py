@@ -23,6 +23,8 @@ GOOD_PAGE = """<!doctype html><html><head>
 </head><body>
 <a href="/REPO/keynote/#agi">AGI</a> <a href="#top">top</a> <a href="#main">main</a>
 <a href="https://example.org/elsewhere">out</a> <a href="mailto:a@example.org">mail</a>
+<script type="application/ld+json">{"@type": "Event", "url": "https://example.github.io/REPO/keynote/",
+ "image": ["https://example.github.io/REPO/img/share.png"], "sameAs": "https://schema.org/x"}</script>
 <main id="main"><img src="img/a.png" srcset="img/a.png 1x, img/a2.png 2x" alt=""></main>
 </body></html>"""
 
@@ -80,6 +82,8 @@ def test_a_sound_site_has_no_problems_and_every_file_is_reached(tmp_path: Path) 
         ({"index.html": GOOD_PAGE.replace("share.png", "lost.png")}, "meta"),
         ({"404.html": '<link rel="stylesheet" href="css/site.css">'}, "x/y/css/site.css"),
         ({"css/site.css": "@import 'more.css';"}, "'more.css' -> HTTP 404"),
+        ({"index.html": GOOD_PAGE.replace('REPO/keynote/",', 'REPO/keynot/",')}, "json-ld"),
+        ({"index.html": GOOD_PAGE.replace('"sameAs"', "sameAs")}, "invalid JSON-LD"),
     ],
 )
 def test_each_kind_of_breakage_is_reported(
@@ -109,6 +113,17 @@ def test_parse_html_collects_ids_names_and_base() -> None:
     assert parsed.ids == {"old", "new"}
     assert parsed.base_href == "/b/"
     assert (1, "image", "a.png") in parsed.references
+
+
+def test_json_ld_urls_are_references() -> None:
+    parsed = parse_html(
+        '<script type="application/ld+json">{"a": ["https://x.test/1", {"b": "https://x.test/2"}],'
+        ' "c": "not a url"}</script>'
+    )
+    assert [raw for _, kind, raw in parsed.references if kind == "json-ld"] == [
+        "https://x.test/1",
+        "https://x.test/2",
+    ]
 
 
 def test_srcset_and_css_url_parsing() -> None:
