@@ -9,14 +9,13 @@ import datetime
 import difflib
 import re
 from collections.abc import Iterable, Mapping
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import Any
 
 import yaml
 
 from .config import Config
 from .errors import (
-    Location,
     SiteError,
     decode_text,
     located,
@@ -26,6 +25,7 @@ from .errors import (
     short_repr,
 )
 from .model import FrontMatter, Page, Source, url_to_output_path
+from .paths import UNSAFE_NAME_CHARS, check_inside, check_source_name
 
 FRONT_MATTER_TYPES: dict[str, tuple[type, ...]] = {
     "title": (str,),
@@ -37,8 +37,6 @@ FRONT_MATTER_TYPES: dict[str, tuple[type, ...]] = {
     "date": (datetime.date,),
     "extra": (dict,),
 }
-# Characters a content file or folder name may not have: they break URLs or mean another folder.
-UNSAFE_NAME_CHARS = frozenset('\\:*?"<>|#%')
 SLUG_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 FENCE = "---"
 
@@ -63,33 +61,6 @@ def find_sources(config: Config) -> tuple[list[Source], list[SiteError]]:
         except SiteError as error:
             errors.append(error)
     return sources, errors
-
-
-def check_source_name(relative: PurePath, name: str) -> None:
-    """A content file's folder and file names become URL parts: refuse those that cannot be one."""
-    for part in relative.parts:
-        bad = sorted(
-            {ch for ch in part if ch in UNSAFE_NAME_CHARS or ord(ch) < 32 or ord(ch) == 127}
-        )
-        if bad:
-            shown = ", ".join(repr(ch) for ch in bad)
-            raise SiteError(
-                f"the name {part!r} cannot be part of a URL (it contains {shown})",
-                Location(name),
-                "Rename the file or folder using letters, digits, '-', '_' and '.'.",
-            )
-
-
-def check_inside(path: Path, root: Path, name: str) -> None:
-    """Refuse a source that is a link to a file outside the project (its content would leak)."""
-    try:
-        path.resolve().relative_to(root)
-    except (ValueError, OSError, RuntimeError):
-        raise SiteError(
-            "the file is a link to somewhere outside the project",
-            Location(name),
-            "Copy the file into the project instead of linking to it.",
-        ) from None
 
 
 def decode(raw: bytes, name: str) -> str:

@@ -18,8 +18,9 @@ import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from .errors import Location, SiteError, project_path
+from .errors import BuildFailed, Location, SiteError, project_path
 from .model import Asset
+from .paths import check_inside, check_source_name
 
 HASH_LENGTH = 10
 UNHASHED = {"favicon.ico", "robots.txt", "CNAME", ".nojekyll"}
@@ -29,17 +30,33 @@ MARKER_TEXT = "This folder is written by site_src; every build replaces all of i
 STAGING_PREFIX = ".{name}.staging-"
 
 
-def collect_assets(static_dir: Path) -> dict[str, Asset]:
-    """Every file under the static folder, keyed by its path there, named with its content hash."""
+def collect_assets(static_dir: Path, root: Path | None = None) -> dict[str, Asset]:
+    """Every file under the static folder, keyed by its path there, named with its content hash.
+
+    With `root`, a file whose name cannot be a URL or that links outside the project is an error
+    (BuildFailed listing all of them): either would otherwise reach the published site.
+    """
     assets: dict[str, Asset] = {}
+    errors: list[SiteError] = []
     if not static_dir.is_dir():
         return assets
     for path in sorted(static_dir.rglob("*")):
-        if not path.is_file() or any(p.startswith(".") for p in path.relative_to(static_dir).parts):
+        relative = path.relative_to(static_dir)
+        if not path.is_file() or any(p.startswith(".") for p in relative.parts):
             continue
-        logical = path.relative_to(static_dir).as_posix()
+        if root is not None:
+            name = project_path(str(path), str(root))
+            try:
+                check_source_name(relative, name)
+                check_inside(path, root, name)
+            except SiteError as error:
+                errors.append(error)
+                continue
+        logical = relative.as_posix()
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         assets[logical] = Asset(logical, hashed_name(logical, digest), digest)
+    if errors:
+        raise BuildFailed(errors)
     return assets
 
 

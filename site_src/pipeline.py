@@ -60,7 +60,7 @@ def build_site(config: Config, *, write: bool = True, strict: bool = False) -> B
     errors += problems
     data, problems = load_data(config)
     errors += problems
-    assets = collect_assets(config.static_dir)
+    assets = collect_assets(config.static_dir, config.root)
     templates = read_templates(config)
     # Parse front matter, choose pages, resolve URLs and navigation.
     pages, warnings, problems = parse_pages(sources, config)

@@ -249,3 +249,37 @@ def test_a_page_may_not_clash_with_a_static_or_generated_file(make_project: Make
         "which clashes with the generated file robots.txt",
     ]
     assert not (root / "_site").exists()
+
+
+def test_a_default_output_link_to_someone_elses_folder_is_refused(
+    make_project: MakeProject, tmp_path: Path
+) -> None:
+    root = make_project({"content/index.md": "---\ntitle: H\n---\n"})
+    elsewhere = tmp_path / "photos"
+    elsewhere.mkdir()
+    (elsewhere / "holiday.jpg").write_bytes(b"\xff\xd8")
+    (root / "_site").symlink_to(elsewhere, target_is_directory=True)
+    with pytest.raises(BuildFailed) as caught:
+        build_site(config_for(root))
+    assert [e.message for e in caught.value.errors] == [
+        f"the output folder {elsewhere}/ has files that were not written by a build"
+    ]
+    assert snapshot(elsewhere) == {"holiday.jpg": b"\xff\xd8"}
+
+
+def test_static_files_with_url_breaking_names_or_outside_links_are_refused(
+    make_project: MakeProject, tmp_path: Path
+) -> None:
+    secret = tmp_path / "id_rsa"
+    secret.write_text("PRIVATE KEY")
+    root = make_project({"content/index.md": "---\ntitle: H\n---\n", "static/ok.css": "a{}"})
+    (root / "static" / "key.txt").symlink_to(secret)
+    (root / "static" / "a\\b.css").write_text("x")
+    (root / "static" / "inside.css").symlink_to(root / "static" / "ok.css")
+    with pytest.raises(BuildFailed) as caught:
+        build_site(config_for(root))
+    assert [str(e) for e in caught.value.errors] == [
+        "static/a\\b.css: error: the name 'a\\\\b.css' cannot be part of a URL (it contains '\\\\')",
+        "static/key.txt: error: the file is a link to somewhere outside the project",
+    ]
+    assert not (root / "_site").exists()
