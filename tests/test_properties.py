@@ -135,8 +135,11 @@ front_matter = st.one_of(
     dumped_mapping,
 )
 
+# Markdown's own punctuation, densely: what stresses the parser and its plugins most.
+syntax_soup = st.text(st.sampled_from("#*_[]()<>!`{}|-=~:\\/.\n &;\"'^0aé"), max_size=40)
 markdown_line = st.one_of(
     any_text,
+    syntax_soup,
     st.builds(lambda n, t: f"{'#' * n} {t}", st.integers(1, 6), any_text),
     st.builds(
         lambda t, i: f"## {t} {{#{i}}}",
