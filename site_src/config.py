@@ -126,15 +126,7 @@ def load_config(
     or naming the command line option or environment variable it came from.
     """
     root = root.resolve()
-    raw = ConfigText(config_file, "", {})
-    values: dict[str, Any] = {}
-    if (root / config_file).exists():
-        text = read_text(root / config_file, config_file)
-        values, lines = _parse(text, config_file)
-        raw = ConfigText(config_file, text, lines)
-    problems = [_check_key(key, value, raw) for key, value in values.items()]
-    errors = [e for e in problems if e is not None]
-    values = {key: value for key, value in values.items() if key in SCHEMA} if errors else values
+    values, raw = _read(root, config_file)
     origins = {key: raw.at(key) for key in values}
     env = os.environ if environ is None else environ
     for key, value, origin in (
@@ -145,21 +137,33 @@ def load_config(
     ):
         if value is not None:
             values[key], origins[key] = value, Location(origin)
-    if errors:
-        raise BuildFailed(errors)
+    errors: list[SiteError] = []
     values["base_url"] = _collect(errors, _normalise_base_url, values.get("base_url", "/"), origins)
     values["nav"] = _collect(errors, _nav, values.get("nav", []), raw) or ()
     for key in ("cname", "calendar"):
         _collect(errors, _check_name, key, values.get(key), raw)
     written = {key: str(values.get(key, default)) for key, default in DEFAULT_FOLDERS.items()}
     for key, default in DEFAULT_FOLDERS.items():
-        folder = _collect(errors, _folder, root, key, written[key], origins)
-        values[key] = folder or root / default
+        values[key] = _collect(errors, _folder, root, key, written[key], origins) or root / default
     if errors:
         raise BuildFailed(errors)
     config = Config(root=root, source=config_file, **values)
     _check_folders(config, written, origins)
     return config
+
+
+def _read(root: Path, config_file: str) -> tuple[dict[str, Any], ConfigText]:
+    """The config file's values, each of a known key and the right type (or BuildFailed)."""
+    if not (root / config_file).exists():
+        return {}, ConfigText(config_file, "", {})
+    text = read_text(root / config_file, config_file)
+    values, lines = _parse(text, config_file)
+    raw = ConfigText(config_file, text, lines)
+    problems = [_check_key(key, value, raw) for key, value in values.items()]
+    errors = [problem for problem in problems if problem is not None]
+    if errors:
+        raise BuildFailed(errors)
+    return values, raw
 
 
 @dataclass(frozen=True, slots=True)

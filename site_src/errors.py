@@ -199,17 +199,7 @@ def parse_yaml(
     try:
         loader = yaml.SafeLoader(yaml_text)
     except yaml.reader.ReaderError as exc:
-        before = yaml_text[: exc.position]
-        line = before.count("\n") + 1 + line_offset
-        column = exc.position - (before.rfind("\n") + 1) + 1
-        raise located(
-            f"{what} contains a character YAML does not allow (U+{exc.character:04X})",
-            path,
-            text,
-            line,
-            column,
-            "Remove it, or write it as an escape such as \\t inside double quotes.",
-        ) from None
+        raise _reader_error(exc, yaml_text, path, text, line_offset, what) from None
     node = None
     try:
         node = loader.get_single_node()
@@ -231,6 +221,23 @@ def parse_yaml(
         ) from None
     finally:
         loader.dispose()
+
+
+def _reader_error(
+    exc: yaml.reader.ReaderError, yaml_text: str, path: str, text: str, offset: int, what: str
+) -> SiteError:
+    """A character YAML refuses outright (control characters), at its line and column."""
+    before = yaml_text[: exc.position]
+    line = before.count("\n") + 1 + offset
+    column = exc.position - (before.rfind("\n") + 1) + 1
+    return located(
+        f"{what} contains a character YAML does not allow (U+{exc.character:04X})",
+        path,
+        text,
+        line,
+        column,
+        "Remove it, or write it as an escape such as \\t inside double quotes.",
+    )
 
 
 def _refuse_duplicate_keys(
