@@ -142,10 +142,16 @@ def open_staging(out_dir: Path) -> Path:
     Its name carries this process's id, so the next build can tell a folder left behind by a killed
     build (whose process is gone) from one a build running right now is still writing.
     """
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    clean_leftovers(out_dir)
     prefix = f"{STAGING_PREFIX.format(name=out_dir.name)}{os.getpid()}-"
-    return Path(tempfile.mkdtemp(prefix=prefix, dir=out_dir.parent))
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        clean_leftovers(out_dir)
+        return Path(tempfile.mkdtemp(prefix=prefix, dir=out_dir.parent))
+    except OSError as exc:
+        raise SiteError(
+            f"cannot write beside the output folder {out_dir}: {exc.strerror or exc}",
+            hint="Check that the output folder's parent is a folder you can write to.",
+        ) from None
 
 
 def clean_leftovers(out_dir: Path) -> list[Path]:

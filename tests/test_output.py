@@ -283,3 +283,21 @@ def test_static_files_with_url_breaking_names_or_outside_links_are_refused(
         "static/key.txt: error: the file is a link to somewhere outside the project",
     ]
     assert not (root / "_site").exists()
+
+
+def test_an_output_folder_under_a_file_is_a_clear_error(make_project: MakeProject) -> None:
+    root = make_project(
+        {
+            "content/index.md": "---\ntitle: H\n---\n",
+            "site.yml": "output_dir: notes.txt/out\n",
+            "notes.txt": "x",
+        }
+    )
+    result = subprocess.run(
+        [sys.executable, str(REPO / "build.py")], cwd=root, capture_output=True, text=True
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith(
+        f"error: cannot write beside the output folder {root / 'notes.txt' / 'out'}: "
+    )
+    assert (root / "notes.txt").read_text() == "x"
