@@ -45,6 +45,7 @@ def project_for(case: str, tmp_path: Path) -> Path:
             target.parent.mkdir(parents=True, exist_ok=True)
             if path.suffix == LATIN1:
                 text = path.read_text(encoding="utf-8")
+                target.with_suffix("").parent.mkdir(parents=True, exist_ok=True)
                 target.with_suffix("").write_bytes(text.encode("latin-1"))
             else:
                 shutil.copyfile(path, target)
