@@ -134,7 +134,9 @@ def test_srcset_and_css_url_parsing() -> None:
 
 def test_same_page_fragments_on_the_404_page_are_checked_against_that_page(tmp_path: Path) -> None:
     files = good_site(tmp_path)
-    files["404.html"] = '<!doctype html><a href="#main">skip</a><a href="#gone">x</a><main id="main">'
+    files["404.html"] = (
+        '<!doctype html><a href="#main">skip</a><a href="#gone">x</a><main id="main">'
+    )
     result, _ = crawl(write_site(tmp_path / "site", files))
     assert [p for p in result.problems if "#" in p] == [
         p for p in result.problems if "'#gone'" in p and "no element with id='gone'" in p
