@@ -13,7 +13,7 @@ import http.client
 import json
 import re
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
@@ -345,9 +345,15 @@ class Crawler:
     def _check_references(self) -> None:
         for reference, target in self.targets.items():
             url, fragment = urldefrag(target)
+            if reference.raw.strip().startswith("#"):
+                # A same-document reference: it names an element of the page it is on, whatever
+                # URL served that page (404.html is served at every missing URL).
+                url = reference.source
             resource = self.resources.get(url)
             if resource is None:
                 continue  # only when the crawl was cut short, which is reported already
+            if reference.raw.strip().startswith("#"):
+                resource = replace(resource, status=200)
             problem = _reference_problem(reference, resource, unquote(fragment))
             if problem:
                 self.problems.append(

@@ -130,3 +130,16 @@ def test_srcset_and_css_url_parsing() -> None:
     assert srcset_urls("a.png 1x,b.png 2x, c.png  300w") == ["a.png", "b.png", "c.png"]
     css = '/* url(no.png) */ a{b:url( "x.png" )} c{d:url(y.svg#i)} @import "z.css";'
     assert css_urls(css) == ["x.png", "y.svg#i", "z.css"]
+
+
+def test_same_page_fragments_on_the_404_page_are_checked_against_that_page(tmp_path: Path) -> None:
+    files = good_site(tmp_path)
+    files["404.html"] = (
+        '<!doctype html><a href="#main">skip</a><a href="#gone">x</a><main id="main">'
+    )
+    result, _ = crawl(write_site(tmp_path / "site", files))
+    assert [p for p in result.problems if "#" in p] == [
+        p for p in result.problems if "'#gone'" in p and "no element with id='gone'" in p
+    ]
+    assert any("'#gone'" in p for p in result.problems)
+    assert not any("'#main'" in p for p in result.problems)
