@@ -78,6 +78,12 @@ def load_data(config: Config) -> tuple[dict[str, Any], list[SiteError]]:
     for path in files:
         name = project_path(str(path), str(config.root))
         try:
+            if path.stem in data:
+                raise SiteError(
+                    f"two data files are named '{path.stem}' (.yml and .yaml)",
+                    Location(name),
+                    f"Keep one of them: templates know both as data.{path.stem}.",
+                )
             check_inside(path, config.root, name)
             text = read_text(path, name)
             data[path.stem] = parse_yaml(text, name, text, 0, "the data file")[1]

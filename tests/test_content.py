@@ -244,3 +244,12 @@ def test_a_missing_content_folder_is_one_clear_error(tmp_path: Path) -> None:
     assert sources == [] and [str(e) for e in errors] == [
         "error: there is no content folder content/"
     ]
+
+
+def test_two_data_files_with_the_same_name_are_an_error(make_project: MakeProject) -> None:
+    root = make_project({"data/event.yaml": "a: 1\n", "data/event.yml": "a: 2\n"})
+    data, errors = load_data(config_for(root))
+    assert data == {"event": {"a": 1}}
+    assert [str(e) for e in errors] == [
+        "data/event.yml: error: two data files are named 'event' (.yml and .yaml)"
+    ]
