@@ -16,6 +16,7 @@ import yaml
 
 from .config import Config
 from .errors import (
+    Location,
     SiteError,
     decode_text,
     located,
