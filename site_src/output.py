@@ -2,7 +2,12 @@
 
 A build writes into a fresh staging folder beside the output folder and swaps it in only when the
 whole build succeeded, so a failed or interrupted build leaves the last good site untouched, and
-files that no longer belong to the site disappear with the old folder.
+files that no longer belong to the site disappear with the old folder. A staging folder left by a
+killed build is recognised by its dead process id and removed by the next build.
+
+Because the output folder is replaced whole, it must be ours to replace: every build writes a marker
+file into it, and a non-empty folder without the marker is refused (except the project's own
+`_site`, so sites built before the marker existed keep building).
 """
 
 from __future__ import annotations
