@@ -155,6 +155,12 @@ def load_config(
 def _read(root: Path, config_file: str) -> tuple[dict[str, Any], ConfigText]:
     """The config file's values, each of a known key and the right type (or BuildFailed)."""
     if not (root / config_file).exists():
+        if config_file != CONFIG_FILE:  # asked for by name: its absence is a mistake
+            raise SiteError(
+                f"there is no config file {config_file}",
+                Location("--config"),
+                f"Config files are named relative to the project folder ({root}).",
+            )
         return {}, ConfigText(config_file, "", {})
     text = read_text(root / config_file, config_file)
     values, lines = _parse(text, config_file)

@@ -271,3 +271,10 @@ def test_an_output_folder_beside_the_project_is_allowed(make_project: MakeProjec
     )
     build_site(config_for(root))
     assert (root.parent / "www" / "index.html").is_file()
+
+
+def test_a_config_file_named_on_the_command_line_must_exist(tmp_path: Path) -> None:
+    root = project(tmp_path, "title: T\n")
+    with pytest.raises(SiteError) as caught:
+        load_config(root, "prod.yml", environ={})
+    assert str(caught.value) == "--config: error: there is no config file prod.yml"
