@@ -295,8 +295,12 @@ def from_jinja_error(exc: BaseException, root: str, fallback: Location) -> SiteE
         )
     frames = _template_frames(exc, root)
     where = frames[-1] if frames else fallback
-    via = ", ".join(str(frame) for frame in reversed(frames[:-1]))
-    if isinstance(exc, jinja2.TemplateNotFound):
+    via = ", ".join(str(frame) for frame in reversed(frames[-6:-1]))
+    if isinstance(exc, RecursionError):
+        hint = "A template includes, extends or calls itself without end."
+        message = "template recursion is too deep"
+        via = ""
+    elif isinstance(exc, jinja2.TemplateNotFound):
         hint = "Create it under the templates folder, or fix the name in front matter or config."
         message = f"template not found: {exc.name}"
     elif isinstance(exc, jinja2.UndefinedError):

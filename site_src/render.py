@@ -178,11 +178,6 @@ def _render(
         raise from_jinja_error(exc, root, _template_location(config, name)) from None
     try:
         return template.render(**context)
-    except RecursionError:
-        raise SiteError(
-            "template recursion is too deep (a template includes or extends itself?)",
-            _template_location(config, name),
-        ) from None
     except Exception as exc:  # a template's own mistake, whatever Python error it surfaced as
         raise from_jinja_error(exc, root, _template_location(config, name)) from None
 
