@@ -115,6 +115,7 @@ TEMPLATES = {
     "bad-partial.html": "<p>\n{{ 1 + }}\n</p>\n",
     "includes-missing.html": "<div>\n\n{% include 'nope.html' %}\n</div>\n",
     "divides.html": "a\nb\n{{ 1 / 0 }}\n",
+    "loops.html": "<div>\n{% include 'loops.html' %}\n</div>\n",
 }
 
 
@@ -182,3 +183,8 @@ def test_any_python_error_in_a_template_is_located(tmp_path: Path) -> None:
         str(error)
         == "templates/divides.html:3: error: template error: ZeroDivisionError: division by zero"
     )
+
+
+def test_endless_template_recursion_names_the_recursing_line(tmp_path: Path) -> None:
+    error = render_error(tmp_path, "loops.html")
+    assert str(error) == "templates/loops.html:2: error: template recursion is too deep"
