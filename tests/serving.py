@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import http.client
+import json
 import queue
 import shutil
 import tempfile
@@ -12,6 +14,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from tornado.websocket import WebSocketClientConnection, websocket_connect
 
 from site_src.config import Config, load_config
 from site_src.devserver import DevServer, Event, ServeOptions
@@ -103,3 +107,58 @@ def dev_server(
         thread.join(WAIT_SECONDS)
         shutil.rmtree(private, ignore_errors=True)
     assert not thread.is_alive(), "the dev server did not stop"
+
+
+class ReloadListener:
+    """A livereload WebSocket client on its own thread, like livereload.js: it says hello, sends
+    its page URL, then collects every message the server sends into `messages`."""
+
+    def __init__(self, port: int, page_url: str = "/") -> None:
+        self.messages: queue.Queue[dict[str, object]] = queue.Queue()
+        self._port = port
+        self._page_url = page_url
+        self._ready = threading.Event()
+        self._done: asyncio.Future[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread = threading.Thread(target=self._run, name="test-reload-listener")
+
+    def __enter__(self) -> ReloadListener:
+        self._thread.start()
+        assert self._ready.wait(WAIT_SECONDS), "the WebSocket handshake did not finish"
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._loop is not None and self._done is not None:
+            self._loop.call_soon_threadsafe(self._done.set_result, None)
+        self._thread.join(WAIT_SECONDS)
+
+    def _run(self) -> None:
+        asyncio.run(self._talk())
+
+    async def _talk(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._done = self._loop.create_future()
+        url = f"ws://127.0.0.1:{self._port}/livereload"
+        connection = await websocket_connect(url)
+        hello = {"command": "hello", "protocols": ["http://livereload.com/protocols/official-7"]}
+        await connection.write_message(json.dumps(hello))
+        answer = await connection.read_message()
+        assert answer is not None and json.loads(answer)["command"] == "hello"
+        info = {"command": "info", "url": f"http://127.0.0.1:{self._port}{self._page_url}"}
+        await connection.write_message(json.dumps(info))
+        await asyncio.sleep(0.1)  # the server registers the page on the info message
+        self._ready.set()
+        reading = asyncio.ensure_future(self._read(connection))
+        await self._done
+        reading.cancel()
+        connection.close()
+
+    async def _read(self, connection: WebSocketClientConnection) -> None:
+        while True:
+            message = await connection.read_message()
+            if message is None:
+                return
+            self.messages.put(json.loads(message))
+
+    def next(self, timeout: float = WAIT_SECONDS) -> dict[str, object]:
+        return self.messages.get(timeout=timeout)
