@@ -29,6 +29,7 @@ from .errors import SiteError
 from .server import LIVE_SCRIPT, WSGIApp
 
 PORT_ATTEMPTS = 20
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 class LiveServer:
@@ -45,6 +46,7 @@ class LiveServer:
         """Listen on host:port (port 0: any free one), or on the next free port; return it."""
         asyncio.set_event_loop(asyncio.new_event_loop())
         self._loop = IOLoop.current()
+        self._handle_signals(self._loop)
         self._sockets = bind_first_free(host, port, PORT_ATTEMPTS if next_free else 1)
         self.port = self._sockets[0].getsockname()[1]
         self._http = HTTPServer(self._application())
@@ -73,20 +75,16 @@ class LiveServer:
             self._loop.add_callback(LiveReloadHandler.reload_waiters, path)
 
     def run(self) -> None:
-        """Serve until `stop` is called or, on the main thread, until Ctrl-C or SIGTERM."""
+        """Serve until `stop` is called or, when bound on the main thread, until Ctrl-C or SIGTERM."""
         assert self._loop is not None, "bind() first"
-        loop = self._loop
-        on_main = threading.current_thread() is threading.main_thread()
-        if on_main:
+        self._loop.start()
+
+    def _handle_signals(self, loop: IOLoop) -> None:
+        """Ctrl-C and SIGTERM stop the loop between requests: no KeyboardInterrupt mid-response."""
+        if threading.current_thread() is threading.main_thread():
             aio = asyncio.get_event_loop()
-            for number in (signal.SIGINT, signal.SIGTERM):
+            for number in SIGNALS:
                 aio.add_signal_handler(number, loop.stop)
-        try:
-            loop.start()
-        finally:
-            if on_main:
-                for number in (signal.SIGINT, signal.SIGTERM):
-                    asyncio.get_event_loop().remove_signal_handler(number)
 
     def stop(self) -> None:
         """Make `run` return (from any thread)."""
@@ -101,6 +99,9 @@ class LiveServer:
             waiter.close()
         LiveReloadHandler.waiters.clear()
         if self._loop is not None:
+            if threading.current_thread() is threading.main_thread():
+                for number in SIGNALS:
+                    asyncio.get_event_loop().remove_signal_handler(number)
             self._loop.close(all_fds=True)
             self._loop = None
 

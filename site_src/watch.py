@@ -67,14 +67,13 @@ Fingerprint = tuple[tuple[str, int, int], ...]
 def fingerprint(targets: WatchTargets) -> Fingerprint:
     """mtime and size of the single files, and which folders exist: the part events cannot see."""
     marks = []
-    for path in (*targets.files, *targets.folders):
+    for path in targets.files:
         try:
             stat = path.stat()
-            marks.append(
-                (str(path), stat.st_mtime_ns, stat.st_size if path in targets.files else 0)
-            )
+            marks.append((str(path), stat.st_mtime_ns, stat.st_size))
         except OSError:
             marks.append((str(path), -1, -1))
+    marks += [(str(path), int(path.is_dir()), 0) for path in targets.folders]
     return tuple(marks)
 
 
