@@ -49,7 +49,7 @@ def make_environment(config: Config, assets: Mapping[str, Asset]) -> jinja2.Envi
     )
     env.globals["url"] = make_url(config.base_path)
     env.globals["absolute_url"] = make_absolute_url(config)
-    env.globals["asset"] = make_asset_url(config.base_path, assets)
+    env.globals["asset"] = make_asset_url(config.base_path, assets, make_absolute_url(config))
     return env
 
 
@@ -78,14 +78,19 @@ def make_absolute_url(config: Config) -> Callable[[str], str]:
     return absolute_url
 
 
-def make_asset_url(base_path: str, assets: Mapping[str, Asset]) -> Callable[[str], str]:
-    """asset('css/site.css') -> '/REPO/css/site.1a2b3c4d.css'; an unknown file is an error."""
+def make_asset_url(
+    base_path: str, assets: Mapping[str, Asset], absolute_url: Callable[[str], str] | None = None
+) -> Callable[..., str]:
+    """asset('css/site.css') -> '/REPO/css/site.1a2b3c4d.css'; with absolute=True, the full URL
+    (for link previews, which need a host). An unknown file is an error."""
 
-    def asset(path: str) -> str:
+    def asset(path: str, absolute: bool = False) -> str:
         logical = path.lstrip("/")
         if logical not in assets:
             known = ", ".join(sorted(assets)[:8]) or "none"
             raise jinja2.TemplateError(f"no static file '{logical}' (static files: {known})")
+        if absolute and absolute_url is not None:
+            return absolute_url("/" + assets[logical].output)
         return base_path + assets[logical].output
 
     return asset

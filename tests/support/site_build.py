@@ -1,0 +1,82 @@
+"""Build the site through its real command line, as a user and CI do.
+
+The quality checks test what ``python build.py`` writes, not what some internal function returns, so
+a packaging or CLI mistake fails them too.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.support.requirements import REPO
+
+# A project site on GitHub Pages: every internal URL must start with /REPO/.
+PUBLISHED_BASE_URL = "https://example.github.io/REPO/"
+BASE_PATH = "/REPO/"
+
+# Files GitHub Pages or crawlers use without a link from a page.
+UNLINKED_FILES = frozenset({"404.html", ".nojekyll", "robots.txt", "sitemap.xml", "CNAME"})
+
+
+def project_root() -> Path:
+    """The project the quality checks build: this repository, or ``$SITE_CHECK_ROOT``.
+
+    The override lets the same checks run on another project folder (say a test project while the
+    real site is being written) without editing the tests.
+    """
+    override = os.environ.get("SITE_CHECK_ROOT")
+    return Path(override).resolve() if override else REPO
+
+
+def build_site_cli(
+    output_dir: Path, base_url: str | None = None, root: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python build.py --output DIR [--base-url URL] --quiet`` in ``root``; never raises.
+
+    ``root`` is the project folder (the repository by default; a test project otherwise).
+    """
+    root = project_root() if root is None else root
+    command = [sys.executable, str(REPO / "build.py"), "--output", str(output_dir), "--quiet"]
+    if base_url is not None:
+        command += ["--base-url", base_url]
+    return subprocess.run(
+        command, cwd=root, capture_output=True, text=True, timeout=600, check=False
+    )
+
+
+def build_or_fail(output_dir: Path, base_url: str | None = None, root: Path | None = None) -> Path:
+    """Build, or raise AssertionError carrying the build's own error messages."""
+    result = build_site_cli(output_dir, base_url, root)
+    assert result.returncode == 0, (
+        f"python build.py failed with exit status {result.returncode}:\n"
+        f"{result.stderr}{result.stdout}"
+    )
+    assert (output_dir / "index.html").is_file(), f"the build wrote no {output_dir}/index.html"
+    return output_dir
+
+
+def html_files(site_dir: Path) -> list[Path]:
+    """Every HTML file of a built site, sorted, so reports are stable."""
+    return sorted(p for p in site_dir.rglob("*.html") if p.is_file())
+
+
+def page_path(site_dir: Path, html_file: Path) -> str:
+    """The URL path (below the base) at which a page is served: ``keynote/index.html`` -> ``keynote/``."""
+    relative = html_file.relative_to(site_dir).as_posix()
+    if relative == "index.html":
+        return ""
+    if relative.endswith("/index.html"):
+        return relative[: -len("index.html")]
+    return relative
+
+
+def page_paths(site_dir: Path) -> list[str]:
+    """The URL paths of the pages that are linked pages (every HTML file but ``404.html``)."""
+    return [
+        page_path(site_dir, f)
+        for f in html_files(site_dir)
+        if f.relative_to(site_dir).as_posix() != "404.html"
+    ]
