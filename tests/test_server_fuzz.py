@@ -1,9 +1,8 @@
 """Fuzz the dev server with hostile request paths: nothing outside the site is ever returned.
 
 The real dev server (livereload around our WSGI app) on 127.0.0.1 serves a small built site, at
-the root and under a base path. Next to the site (outside it) lie
-files holding a secret token, and the site itself holds symbolic links pointing out. Hypothesis
-sends raw request lines built from traversal pieces (`..`, percent-encoded and double-encoded
+the root and under a base path. Next to the site (outside it) lie files holding a secret token,
+and the site itself holds symbolic links pointing out. Hypothesis sends raw request lines built from traversal pieces (`..`, percent-encoded and double-encoded
 dots and slashes, backslashes, NUL, overlong UTF-8, absolute URLs); the token must never come
 back, the server must never fail with a 5xx, and no directory listing is ever served.
 """
