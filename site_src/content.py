@@ -36,7 +36,8 @@ def find_sources(config: Config) -> tuple[list[Source], list[SiteError]]:
     """Read every .md file under the content folder, in a stable order."""
     sources, errors = [], []
     for path in sorted(config.content_dir.rglob("*.md")):
-        if not path.is_file() or any(part.startswith(".") for part in path.parts):
+        hidden = any(part.startswith(".") for part in path.relative_to(config.content_dir).parts)
+        if not path.is_file() or hidden:
             continue
         name = path.relative_to(config.root).as_posix()
         try:

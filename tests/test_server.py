@@ -4,6 +4,7 @@ new and deleted files, the base path, and paths that try to leave the site."""
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -179,8 +180,6 @@ def test_requests_wait_for_a_build_in_flight(tmp_path: Path) -> None:
     app = make_app(state)
     state.begin_build()
     (site / "index.html").write_text("<p>new</p>")
-    import threading
-
     seen: list[bytes] = []
 
     def request() -> None:
@@ -194,3 +193,21 @@ def test_requests_wait_for_a_build_in_flight(tmp_path: Path) -> None:
     state.finish_build(Snapshot(site, "/", ()))
     thread.join(5)
     assert seen and b"<p>new</p>" in seen[0]
+
+
+def test_a_long_first_build_answers_building_then_the_site(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("<html><head></head><body>ready</body></html>")
+    state = SiteState("/")
+    app = make_app(state, wait_seconds=0.1)
+    statuses: list[str] = []
+
+    def get() -> bytes:
+        body = app({"PATH_INFO": "/", "REQUEST_METHOD": "GET"}, lambda s, h: statuses.append(s))
+        return b"".join(body)
+
+    state.begin_build()
+    assert b"Building the site" in get() and statuses[-1].startswith("503")
+    state.finish_build(Snapshot(site, "/", ()))
+    assert b"ready" in get() and statuses[-1].startswith("200")
