@@ -4,6 +4,7 @@ new and deleted files, the base path, and paths that try to leave the site."""
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 from pathlib import Path
 
@@ -211,3 +212,21 @@ def test_a_long_first_build_answers_building_then_the_site(tmp_path: Path) -> No
     assert b"Building the site" in get() and statuses[-1].startswith("503")
     state.finish_build(Snapshot(site, "/", ()))
     assert b"ready" in get() and statuses[-1].startswith("200")
+
+
+def test_serves_every_page_of_the_conference_site(tmp_path: Path) -> None:
+    repo = Path(__file__).resolve().parent.parent
+    root = tmp_path / "conference"
+    for name in ("content", "templates", "static", "data"):
+        shutil.copytree(repo / name, root / name)
+    shutil.copy(repo / "site.yml", root / "site.yml")
+    with dev_server(root) as running:
+        folder = running.server.state.current.folder
+        assert folder is not None and not running.server.state.current.errors
+        pages = sorted(folder.rglob("index.html"))
+        assert len(pages) >= 5
+        for page in pages:
+            url = running.base_path + page.parent.relative_to(folder).as_posix() + "/"
+            status, _headers, body = running.get(url.replace("/./", "/"))
+            assert status == 200, url
+            assert b"livereload.js" in body and b"site-src-errors" not in body
