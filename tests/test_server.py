@@ -230,3 +230,26 @@ def test_serves_every_page_of_the_conference_site(tmp_path: Path) -> None:
             status, _headers, body = running.get(url.replace("/./", "/"))
             assert status == 200, url
             assert b"livereload.js" in body and b"site-src-errors" not in body
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "<!doctype html><html><head><title>t</title></head><body>x</body></html>",
+        "<!DOCTYPE html><HTML><HEAD><TITLE>t</TITLE></HEAD><BODY>x</BODY></HTML>",
+        "<!doctype html><title>t</title><p>no head or body tags",
+    ],
+)
+def test_every_page_gets_the_live_reload_script_once(tmp_path: Path, page: str) -> None:
+    site = tmp_path / "out"
+    site.mkdir()
+    (site / "index.html").write_text(page)
+    (tmp_path / "site.yml").write_text("title: T\n")
+
+    def fixed(_changed: frozenset[Path]) -> Built:
+        return Built(site, "/")
+
+    with dev_server(tmp_path, builder=fixed) as running:
+        body = running.page("")
+        assert body.count("/livereload.js?port=") == 1
+        assert body.replace(body[body.index("<script>") : body.index("</script>") + 9], "") == page
