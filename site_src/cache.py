@@ -24,14 +24,17 @@ import os
 import pickle
 import sys
 import tempfile
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, fields
 from importlib import metadata
+from operator import attrgetter
 from pathlib import Path
+from types import MappingProxyType
+from typing import Any
 
 from .errors import SiteError
 from .links import PageScan
-from .model import Page
+from .model import FrontMatter, Link, Page
 
 CACHE_FILE = "build-cache.pickle"
 LIBRARIES = ("jinja2", "markupsafe", "markdown-it-py", "mdit-py-plugins", "pygments", "pyyaml")
@@ -77,9 +80,7 @@ class BuildCache:
         try:
             with (folder / CACHE_FILE).open("rb") as stream:
                 loaded = pickle.load(stream)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
-            return cls(engine_digest())
-        except Exception:  # any other damage to the file means the same: start afresh
+        except Exception:  # missing, truncated, from other code: any damage means start afresh
             return cls(engine_digest())
         if not isinstance(loaded, cls) or loaded.engine != engine_digest():
             return cls(engine_digest())
@@ -91,7 +92,9 @@ class BuildCache:
         handle, temporary = tempfile.mkstemp(prefix=".cache-", dir=folder)
         try:
             with os.fdopen(handle, "wb") as stream:
-                pickle.dump(self, stream, protocol=pickle.HIGHEST_PROTOCOL)
+                pickler = pickle.Pickler(stream, protocol=pickle.HIGHEST_PROTOCOL)
+                pickler.dispatch_table = FAST_PICKLING
+                pickler.dump(self)
             os.replace(temporary, folder / CACHE_FILE)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
@@ -101,6 +104,19 @@ class BuildCache:
         """Take over another cache's state (the state of the build that just succeeded)."""
         self.engine, self.parsed, self.files = other.engine, other.parsed, other.files
         self.scans, self.output_dir = other.scans, other.output_dir
+
+
+def _by_position(kind: type) -> Callable[[Any], tuple[Any, Any]]:
+    """Pickle a frozen dataclass as a constructor call: several times faster to load than the
+    default state dict, which matters when the cache holds thousands of pages."""
+    names = [f.name for f in fields(kind)]
+    values = attrgetter(*names)
+    return lambda value: (kind, values(value))
+
+
+FAST_PICKLING: Mapping[type, Any] = MappingProxyType(
+    {kind: _by_position(kind) for kind in (Parsed, FileRecord, PageScan, Page, FrontMatter, Link)}
+)
 
 
 def engine_digest() -> str:

@@ -92,7 +92,8 @@ def check_links(
 ) -> list[SiteError]:
     """Check every page's references against the built files and their ids."""
     errors: list[SiteError] = []
-    for output_path, scan in sorted(scans.items()):
+    targets: dict[tuple[str, str], tuple[str | None, str, str]] = {}
+    for _path, scan in sorted(scans.items()):
         for value, line in scan.duplicate_ids:
             errors.append(
                 SiteError(
@@ -104,35 +105,48 @@ def check_links(
         for href, _line in scan.refs:
             if href in scan.reported:
                 continue
-            problem = _problem(href, scan, output_path, scans, files, base_path)
+            if href[:1] == "#":
+                fragment = unquote(href[1:])
+                if not fragment or fragment == "top" or fragment in scan.ids:
+                    continue
+            # Most links repeat (nav, assets): resolve each href once per directory it is used in.
+            where = "" if href[:1] == "/" else scan.url
+            resolved = targets.get((where, href))
+            if resolved is None:
+                resolved = targets[where, href] = _resolve(href, scan.url, files, base_path)
+            problem, target, site_path = resolved
+            if problem is None and target:
+                problem = _fragment_problem(href, target, site_path, scans)
             if problem:
                 errors.append(_locate(problem, href, scan, templates, base_path))
     return errors
 
 
-def _problem(
-    href: str,
-    scan: PageScan,
-    output_path: str,
-    scans: Mapping[str, PageScan],
-    files: frozenset[str],
-    base_path: str,
-) -> str | None:
+def _resolve(
+    href: str, page_url: str, files: frozenset[str], base_path: str
+) -> tuple[str | None, str, str]:
+    """(problem, target output path, site path); no target when there is nothing more to check."""
     parts = urlsplit(href)
     if parts.scheme in IGNORED_SCHEMES or parts.netloc:
-        return None
+        return None, "", ""
     if parts.scheme:
-        return f"unsupported link scheme '{parts.scheme}:' in {href}"
-    target_path = unquote(urlsplit(urljoin(base_path + scan.url.lstrip("/"), href)).path)
+        return f"unsupported link scheme '{parts.scheme}:' in {href}", "", ""
+    target_path = unquote(urlsplit(urljoin(base_path + page_url.lstrip("/"), href)).path)
     if not target_path.startswith(base_path):
-        return f"link {href} points outside the site's base path {base_path}"
+        return f"link {href} points outside the site's base path {base_path}", "", ""
     site_path = "/" + target_path[len(base_path) :]
     target = url_to_output_path(site_path)
     if target not in files:
         if target + "/index.html" in files:
-            return f"link {href} needs a trailing slash"
-        return f"broken link: {href} (no page or file at {site_path})"
-    fragment = unquote(parts.fragment)
+            return f"link {href} needs a trailing slash", "", ""
+        return f"broken link: {href} (no page or file at {site_path})", "", ""
+    return None, target, site_path
+
+
+def _fragment_problem(
+    href: str, target: str, site_path: str, scans: Mapping[str, PageScan]
+) -> str | None:
+    fragment = unquote(href.partition("#")[2])
     if fragment and fragment != "top":
         target_scan = scans.get(target)
         if target_scan is not None and fragment not in target_scan.ids:

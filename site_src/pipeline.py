@@ -202,10 +202,8 @@ def read_sources(config: Config, store: BuildCache) -> tuple[dict[str, Parsed], 
     content_root = config.content_dir.relative_to(config.root).as_posix()
     parsed: dict[str, Parsed] = {}
     errors: list[SiteError] = []
-    for path in sorted(config.content_dir.rglob("*.md")):
-        if not path.is_file() or any(part.startswith(".") for part in path.parts):
-            continue
-        name = path.relative_to(config.root).as_posix()
+    for name in markdown_files(config.content_dir, content_root):
+        path = config.root / name
         raw = path.read_bytes()
         digest = digest_bytes(raw)
         known = store.parsed.get(name)
@@ -219,6 +217,24 @@ def read_sources(config: Config, store: BuildCache) -> tuple[dict[str, Parsed], 
             continue
         parsed[name] = Parsed(digest, replace(page, markdown="", text=""), tuple(warnings))
     return parsed, errors
+
+
+def markdown_files(folder: Path, prefix: str) -> list[str]:
+    """Paths (from the project root, sorted) of the .md files under `folder`, skipping dot-names.
+
+    Sorted the way `sorted(folder.rglob("*.md"))` sorts them, without a Path object per file."""
+    found: list[tuple[tuple[str, ...], str]] = []
+    stack: list[tuple[Path, tuple[str, ...]]] = [(folder, ())]
+    while stack:
+        current, parts = stack.pop()
+        for entry in os.scandir(current):
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir():
+                stack.append((Path(entry.path), (*parts, entry.name)))
+            elif entry.name.endswith(".md") and entry.is_file():
+                found.append(((*parts, entry.name), "/".join((prefix, *parts, entry.name))))
+    return [name for _, name in sorted(found)]
 
 
 def data_files(config: Config) -> dict[str, bytes]:
