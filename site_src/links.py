@@ -6,9 +6,10 @@ way; a broken one is reported at the Markdown line or template line it came from
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from html.parser import HTMLParser
+from html import unescape
 from urllib.parse import unquote, urljoin, urlsplit
 
 from .errors import Location, SiteError, located
@@ -31,30 +32,37 @@ class PageScan:
     reported: frozenset[str] = frozenset()
 
 
-class _Scanner(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.ids: dict[str, int] = {}
-        self.duplicates: list[tuple[str, int]] = []
-        self.refs: list[tuple[str, int]] = []
+# The scanner runs on every page of every build, so it is a few regular expressions rather than
+# html.parser (which costs as much as a fifth of a build); tests/test_parallel.py checks that both
+# see the same ids and links. Script and style contents are skipped, as a browser reads them.
+_TAG = re.compile(
+    r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<[!?][^>]*>"
+    r"|<([a-zA-Z][^\s/>]*)((?:\"[^\"]*\"|'[^']*'|[^'\">])*)>",
+    re.S,
+)
+_ATTR = re.compile(r"""([^\s/>=][^\s/>=]*)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]*)))?""")
+_RAW_TEXT = ("script", "style")
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        line = self.getpos()[0]
-        for name, value in attrs:
-            if value is None:
-                continue
-            if name == "id":
-                if value in self.ids:
-                    self.duplicates.append((value, line))
-                self.ids.setdefault(value, line)
-            elif name in LINK_ATTRS and not (tag == "link" and _is_hint(attrs)):
-                self.refs.append((value, line))
-            elif name == "srcset":
-                self.refs.extend(
-                    (item.split()[0], line) for item in value.split(",") if item.strip()
-                )
 
-    handle_startendtag = handle_starttag
+def _start_tags(html_text: str) -> Iterator[tuple[str, list[tuple[str, str | None]], int]]:
+    """(tag, attributes, line) of every start tag, attribute values unescaped."""
+    line, seen, position = 1, 0, 0
+    while (match := _TAG.search(html_text, position)) is not None:
+        position = match.end()
+        name = match.group(1)
+        if name is None:
+            continue
+        line += html_text.count("\n", seen, match.start())
+        seen = match.start()
+        tag = name.lower()
+        attrs: list[tuple[str, str | None]] = []
+        for attr in _ATTR.finditer(match.group(2)):
+            value = next((v for v in attr.group(2, 3, 4) if v is not None), None)
+            attrs.append((attr.group(1).lower(), None if value is None else unescape(value)))
+        yield tag, attrs, line
+        if tag in _RAW_TEXT:
+            close = re.compile(rf"</{tag}\s*>", re.I).search(html_text, position)
+            position = close.end() if close else len(html_text)
 
 
 def _is_hint(attrs: list[tuple[str, str | None]]) -> bool:
@@ -70,17 +78,23 @@ def scan_html(
     reported: frozenset[str] = frozenset(),
 ) -> PageScan:
     """Collect ids and referenced URLs of one HTML document."""
-    scanner = _Scanner()
-    scanner.feed(html_text)
-    scanner.close()
+    ids: dict[str, int] = {}
+    duplicates: list[tuple[str, int]] = []
+    refs: list[tuple[str, int]] = []
+    for tag, attrs, line in _start_tags(html_text):
+        for name, value in attrs:
+            if value is None:
+                continue
+            if name == "id":
+                if value in ids:
+                    duplicates.append((value, line))
+                ids.setdefault(value, line)
+            elif name in LINK_ATTRS and not (tag == "link" and _is_hint(attrs)):
+                refs.append((value, line))
+            elif name == "srcset":
+                refs.extend((item.split()[0], line) for item in value.split(",") if item.strip())
     return PageScan(
-        url,
-        origin,
-        frozenset(scanner.ids),
-        tuple(scanner.refs),
-        tuple(scanner.duplicates),
-        body_links,
-        reported,
+        url, origin, frozenset(ids), tuple(refs), tuple(duplicates), body_links, reported
     )
 
 
