@@ -42,11 +42,17 @@ LIBRARIES = ("jinja2", "markupsafe", "markdown-it-py", "mdit-py-plugins", "pygme
 
 @dataclass(frozen=True, slots=True)
 class Parsed:
-    """A source's front matter as parsed once: the page without its text, and its warnings."""
+    """A source's front matter as parsed once: the page without its text, and its warnings.
+
+    `size` and `mtime_ns` let a later build skip reading the file when `stat` still says the
+    same (as git's index does); `mtime_ns` is -1 when the file was written too recently for its
+    time stamp to prove anything, so it is read again next time."""
 
     digest: str
     page: Page
     warnings: tuple[SiteError, ...]
+    size: int = -1
+    mtime_ns: int = -1
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ way; a broken one is reported at the Markdown line or template line it came from
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from html import unescape
 from urllib.parse import unquote, urljoin, urlsplit
@@ -103,11 +103,16 @@ def check_links(
     files: frozenset[str],
     base_path: str,
     templates: Mapping[str, str],
+    only: Collection[str] | None = None,
 ) -> list[SiteError]:
-    """Check every page's references against the built files and their ids."""
+    """Check every page's references against the built files and their ids.
+
+    `only` limits the check to some pages (an incremental build re-checks the pages it rendered
+    and the pages linking to their ids); `scans` must still hold every page, for the ids."""
     errors: list[SiteError] = []
     targets: dict[tuple[str, str], tuple[str | None, str, str]] = {}
-    for _path, scan in sorted(scans.items()):
+    chosen = sorted(scans.items()) if only is None else sorted((p, scans[p]) for p in only)
+    for _path, scan in chosen:
         for value, line in scan.duplicate_ids:
             errors.append(
                 SiteError(
@@ -119,53 +124,73 @@ def check_links(
         for href, _line in scan.refs:
             if href in scan.reported:
                 continue
-            if href[:1] == "#":
-                fragment = unquote(href[1:])
-                if not fragment or fragment == "top" or fragment in scan.ids:
-                    continue
-            # Most links repeat (nav, assets): resolve each href once per directory it is used in.
-            where = "" if href[:1] == "/" else scan.url
-            resolved = targets.get((where, href))
+            base, _, fragment = href.partition("#")
+            if "%" in fragment:
+                fragment = unquote(fragment)
+            if not base and (not fragment or fragment == "top" or fragment in scan.ids):
+                continue
+            # Most links repeat (nav, assets, other pages): resolve each path once.
+            where = "" if base[:1] == "/" else scan.url
+            resolved = targets.get((where, base))
             if resolved is None:
-                resolved = targets[where, href] = _resolve(href, scan.url, files, base_path)
+                resolved = targets[where, base] = _resolve(base, scan.url, files, base_path)
             problem, target, site_path = resolved
-            if problem is None and target:
-                problem = _fragment_problem(href, target, site_path, scans)
+            if problem is None and target and fragment and fragment != "top":
+                target_scan = scans.get(target)
+                if target_scan is not None and fragment not in target_scan.ids:
+                    problem = (
+                        f"broken link: {HREF} (no element with id '{fragment}' on {site_path})"
+                    )
             if problem:
-                errors.append(_locate(problem, href, scan, templates, base_path))
+                errors.append(
+                    _locate(problem.replace(HREF, href), href, scan, templates, base_path)
+                )
     return errors
 
 
+def cross_page_refs(scan: PageScan, files: frozenset[str], base_path: str) -> PageScan:
+    """A slim copy of a scan checked on its own: only its #links into other existing files.
+
+    A page's links are checked where it is rendered (against the site's list of files and its
+    own ids); what is left needs the ids of other pages, so only that travels to the whole-site
+    check and into the incremental cache, which keeps both small however large the site."""
+    own = url_to_output_path(scan.url)
+    refs = []
+    for href, line in scan.refs:
+        base, _, fragment = href.partition("#")
+        if not (base and fragment) or href in scan.reported:
+            continue
+        problem, target, _ = _resolve(base, scan.url, files, base_path)
+        if problem is None and target and target != own:
+            refs.append((href, line))
+    links = tuple(link for link in scan.body_links if "#" in link.href)
+    return PageScan(scan.url, scan.origin, scan.ids, tuple(refs), (), links, scan.reported)
+
+
+# Problems are worked out once per link target and name the link as written where they are used.
+HREF = "\x00href\x00"
+
+
 def _resolve(
-    href: str, page_url: str, files: frozenset[str], base_path: str
+    base: str, page_url: str, files: frozenset[str], base_path: str
 ) -> tuple[str | None, str, str]:
-    """(problem, target output path, site path); no target when there is nothing more to check."""
-    parts = urlsplit(href)
+    """(problem, target output path, site path) of a link without its #fragment; no target when
+    there is nothing more to check."""
+    parts = urlsplit(base)
     if parts.scheme in IGNORED_SCHEMES or parts.netloc:
         return None, "", ""
     if parts.scheme:
-        return f"unsupported link scheme '{parts.scheme}:' in {href}", "", ""
-    target_path = unquote(urlsplit(urljoin(base_path + page_url.lstrip("/"), href)).path)
+        return f"unsupported link scheme '{parts.scheme}:' in {HREF}", "", ""
+    target_path = unquote(urlsplit(urljoin(base_path + page_url.lstrip("/"), base)).path)
     if not target_path.startswith(base_path):
-        return f"link {href} points outside the site's base path {base_path}", "", ""
+        return f"link {HREF} points outside the site's base path {base_path}", "", ""
     site_path = "/" + target_path[len(base_path) :]
     target = url_to_output_path(site_path)
     if target not in files:
         if target + "/index.html" in files:
-            return f"link {href} needs a trailing slash", "", ""
-        return f"broken link: {href} (no page or file at {site_path})", "", ""
+            return f"link {HREF} needs a trailing slash", "", ""
+        return f"broken link: {HREF} (no page or file at {site_path})", "", ""
     return None, target, site_path
-
-
-def _fragment_problem(
-    href: str, target: str, site_path: str, scans: Mapping[str, PageScan]
-) -> str | None:
-    fragment = unquote(href.partition("#")[2])
-    if fragment and fragment != "top":
-        target_scan = scans.get(target)
-        if target_scan is not None and fragment not in target_scan.ids:
-            return f"broken link: {href} (no element with id '{fragment}' on {site_path})"
-    return None
 
 
 def _locate(

@@ -22,7 +22,7 @@ from .cache import FileRecord, digest_bytes
 from .config import Config
 from .content import decode
 from .errors import Location, SiteError
-from .links import PageScan, scan_html
+from .links import PageScan, check_links, cross_page_refs, scan_html
 from .markdown import make_markdown, render_markdown
 from .model import Asset, Page
 from .output import safe_target
@@ -45,6 +45,8 @@ class RenderJob:
     data: Mapping[str, Any]
     urls: Mapping[str, str]
     staging: Path | None
+    files: frozenset[str]
+    templates: Mapping[str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +60,8 @@ class PageTask:
 
 @dataclass(frozen=True, slots=True)
 class PageResult:
-    """What a rendered page leaves for the parent: its link scan, errors and written file."""
+    """What a rendered page leaves for the parent: errors, the written file, and the part of its
+    link scan that needs other pages' ids (its other links are checked already)."""
 
     output_path: str
     scan: PageScan | None
@@ -87,6 +90,9 @@ class Renderer:
         except SiteError as error:
             return PageResult(page.output_path, None, (error,), None)
         scan = scan_html(html, page.url, page.source, body.links, body.unresolved)
+        base_path = job.config.base_path
+        errors += check_links({page.output_path: scan}, job.files, base_path, job.templates)
+        scan = cross_page_refs(scan, job.files, base_path)
         if errors or job.staging is None:
             return PageResult(page.output_path, scan, tuple(errors), None)
         raw = html.encode("utf-8")

@@ -37,7 +37,7 @@ from .cache import (
 from .config import Config
 from .content import decode, load_data, parse_page, read_templates
 from .errors import BuildFailed, Location, SiteError, located
-from .links import check_links, scan_html
+from .links import check_links, cross_page_refs, scan_html
 from .model import Asset, NavItem, Page, Source
 from .output import collect_assets, commit, discard, open_staging, safe_target
 from .parallel import PageTask, RenderJob, render_all, worker_count
@@ -50,6 +50,10 @@ from .render import (
     render_robots,
     render_sitemap,
 )
+
+# A source modified less than this long before a build is read again by the next build, even
+# if its size and time stamp look the same (time stamps are only as fine as the kernel's clock).
+SETTLED_NS = 2_000_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,20 +206,27 @@ def read_sources(config: Config, store: BuildCache) -> tuple[dict[str, Parsed], 
     content_root = config.content_dir.relative_to(config.root).as_posix()
     parsed: dict[str, Parsed] = {}
     errors: list[SiteError] = []
+    settled = time.time_ns() - SETTLED_NS
     for name in markdown_files(config.content_dir, content_root):
         path = config.root / name
+        info = os.stat(path)
+        known = store.parsed.get(name)
+        if known is not None and (known.size, known.mtime_ns) == (info.st_size, info.st_mtime_ns):
+            parsed[name] = known
+            continue
         raw = path.read_bytes()
         digest = digest_bytes(raw)
-        known = store.parsed.get(name)
+        mtime = info.st_mtime_ns if info.st_mtime_ns < settled and len(raw) == info.st_size else -1
         if known is not None and known.digest == digest:
-            parsed[name] = known
+            parsed[name] = replace(known, size=info.st_size, mtime_ns=mtime)
             continue
         try:
             page, warnings = parse_page(Source(name, decode(raw, name)), content_root)
         except SiteError as error:
             errors.append(error)
             continue
-        parsed[name] = Parsed(digest, replace(page, markdown="", text=""), tuple(warnings))
+        light = replace(page, markdown="", text="")
+        parsed[name] = Parsed(digest, light, tuple(warnings), info.st_size, mtime)
     return parsed, errors
 
 
@@ -356,7 +367,13 @@ def make_outputs(
         store.engine or engine_digest(), inputs.parsed, output_dir=str(config.output_dir)
     )
     urls = {page.source: page.url for page in inputs.pages}
-    job = RenderJob(config, inputs.assets, inputs.site, inputs.data, urls, staging)
+    files = frozenset(
+        [*(page.output_path for page in inputs.pages), *extra_names(config)]
+        + [asset.output for asset in inputs.assets.values()]
+    )
+    job = RenderJob(
+        config, inputs.assets, inputs.site, inputs.data, urls, staging, files, inputs.templates
+    )
     names: set[str] = set()
     for result in render_all(job, plan.tasks, processes):
         errors += result.errors
@@ -369,10 +386,34 @@ def make_outputs(
         names.add(out)
         new.scans[out] = store.scans[out]
         keep(config.output_dir, staging, out, record, new.files)
-    names |= make_extras(config, store, inputs, plan, staging, new, errors)
+    names |= make_extras(config, store, inputs, plan, staging, new, files, errors)
     names |= place_assets(config, inputs.assets, plan, staging, new)
-    errors += check_links(new.scans, frozenset(names), config.base_path, inputs.templates)
+    only = pages_to_check(config, store, new, plan, names)
+    errors += check_links(new.scans, frozenset(names), config.base_path, inputs.templates, only)
     return new, len(names)
+
+
+def pages_to_check(
+    config: Config, store: BuildCache, new: BuildCache, plan: Plan, names: set[str]
+) -> set[str] | None:
+    """Which pages' links need checking (None: all). When the set of files is what the last
+    successful build checked, a kept page's links can only break through the ids of a page
+    rendered now, so only the rendered pages and kept pages with #links to them (or relative
+    #links, which are not worth resolving here) are checked again."""
+    if names != set(store.files) or not plan.kept_pages:
+        return None
+    rendered = {task.page.output_path for task in plan.tasks}
+    if not plan.extras_kept:
+        rendered.add("404.html")
+    absolute = {config.base_path + task.page.url.lstrip("/") for task in plan.tasks}
+    absolute.add(config.base_path + "404.html")
+    for out in plan.kept_pages:
+        for href, _line in new.scans[out].refs:
+            base, hash_sign, _ = href.partition("#")
+            if hash_sign and base and (base[:1] != "/" or base in absolute):
+                rendered.add(out)
+                break
+    return rendered & set(new.scans)
 
 
 def keep(
@@ -394,6 +435,7 @@ def make_extras(
     plan: Plan,
     staging: Path | None,
     new: BuildCache,
+    files: frozenset[str],
     errors: list[SiteError],
 ) -> set[str]:
     """404, sitemap, robots, .nojekyll, CNAME and the calendar: kept, or made again together."""
@@ -407,7 +449,9 @@ def make_extras(
     contents: dict[str, str | bytes] = {}
     try:
         html = render_404(env, config, inputs.site, inputs.data)
-        new.scans["404.html"] = scan_html(html, "/404.html", "templates/404.html")
+        scan = scan_html(html, "/404.html", "templates/404.html")
+        errors += check_links({"404.html": scan}, files, config.base_path, inputs.templates)
+        new.scans["404.html"] = cross_page_refs(scan, files, config.base_path)
         contents["404.html"] = html
     except SiteError as error:
         errors.append(error)
