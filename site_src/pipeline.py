@@ -98,6 +98,7 @@ class Plan:
     extras_kept: bool
     kept_assets: dict[str, FileRecord]
     untouched: bool
+    exact: bool
 
 
 def build_site(
@@ -141,7 +142,7 @@ def build_site(
         if errors:
             raise BuildFailed(errors + ([] if strict else warnings))
         if staging is not None:
-            commit(staging, config.output_dir)
+            publish(config.output_dir, store, new, staging, plan.exact)
     finally:
         if staging is not None and staging.exists():
             discard(staging)
@@ -336,7 +337,7 @@ def make_plan(config: Config, store: BuildCache, inputs: Inputs, write: bool) ->
         and len(kept_assets) == len(inputs.assets)
         and expected == len(store.files)
     )
-    return Plan(tasks, kept_pages, extras_kept, kept_assets, untouched)
+    return Plan(tasks, kept_pages, extras_kept, kept_assets, untouched, exact)
 
 
 def extra_names(config: Config) -> list[str]:
@@ -385,12 +386,42 @@ def make_outputs(
     for out, record in plan.kept_pages.items():
         names.add(out)
         new.scans[out] = store.scans[out]
-        keep(config.output_dir, staging, out, record, new.files)
+        keep(out, record, new.files)
     names |= make_extras(config, store, inputs, plan, staging, new, files, errors)
     names |= place_assets(config, inputs.assets, plan, staging, new)
     only = pages_to_check(config, store, new, plan, names)
     errors += check_links(new.scans, frozenset(names), config.base_path, inputs.templates, only)
     return new, len(names)
+
+
+def publish(out_dir: Path, store: BuildCache, new: BuildCache, staging: Path, exact: bool) -> None:
+    """Put a successful build in place with one atomic rename, so readers never see a mix.
+
+    Usually that swaps the staging folder in, after hard-linking every carried-over file into it.
+    When the output folder is exactly as the cache recorded and only one file's bytes changed
+    (the usual edit in a dev server), renaming that one file over the old one is just as atomic
+    and spares relinking and deleting thousands of files; files rendered again with the same
+    bytes are then left as they are."""
+    written = [name for name, record in new.files.items() if store.files.get(name) is not record]
+    changed = [
+        n for n in written if n not in store.files or store.files[n].digest != new.files[n].digest
+    ]
+    if exact and len(changed) <= 1 and set(new.files) == set(store.files) | set(changed):
+        for name in written:
+            if name not in changed:
+                new.files[name] = replace(store.files[name], key=new.files[name].key)
+        for name in changed:
+            target = safe_target(out_dir, name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging / name, target)
+        discard(staging)
+        return
+    for name, record in new.files.items():
+        if store.files.get(name) is record:
+            target = safe_target(staging, name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(out_dir / name, target)
+    commit(staging, out_dir)
 
 
 def pages_to_check(
@@ -416,16 +447,9 @@ def pages_to_check(
     return rendered & set(new.scans)
 
 
-def keep(
-    out_dir: Path, staging: Path | None, name: str, record: FileRecord, files: dict[str, FileRecord]
-) -> None:
-    """Carry an unchanged file into the staging folder as a hard link (no bytes copied)."""
+def keep(name: str, record: FileRecord, files: dict[str, FileRecord]) -> None:
+    """Carry an unchanged file over; `publish` links it into place if the folder is swapped."""
     files[name] = record
-    if staging is None:
-        return
-    target = safe_target(staging, name)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    os.link(out_dir / name, target)
 
 
 def make_extras(
@@ -443,7 +467,7 @@ def make_extras(
     if plan.extras_kept:
         new.scans["404.html"] = store.scans["404.html"]
         for name in names:
-            keep(config.output_dir, staging, name, store.files[name], new.files)
+            keep(name, store.files[name], new.files)
         return set(names)
     env = make_environment(config, inputs.assets)
     contents: dict[str, str | bytes] = {}
@@ -482,9 +506,7 @@ def place_assets(
     """Static files under their hashed names: linked if unchanged, copied otherwise."""
     for asset in assets.values():
         if asset.output in plan.kept_assets:
-            keep(
-                config.output_dir, staging, asset.output, plan.kept_assets[asset.output], new.files
-            )
+            keep(asset.output, plan.kept_assets[asset.output], new.files)
         elif staging is not None:
             target = safe_target(staging, asset.output)
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,7 @@ from site_src.cache import (
     CACHE_FILE,
     BuildCache,
     FileRecord,
+    Parsed,
     changed_paths,
     digest_of,
     engine_digest,
@@ -33,8 +34,6 @@ def a_cache(out: Path) -> BuildCache:
 def test_a_saved_cache_loads_back_equal(tmp_path: Path) -> None:
     cache = a_cache(tmp_path / "out")
     page = Page("content/a.md", "/a/", FrontMatter("A", lines={"title": 2}), "", 4, "")
-    from site_src.cache import Parsed
-
     cache.parsed["content/a.md"] = Parsed("digest", page, ())
     cache.scans["a/index.html"] = PageScan(
         "/a/", "content/a.md", frozenset({"x"}), (("/b/", 3),), (), (Link("/b/", 5, 2),)

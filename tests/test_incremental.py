@@ -38,7 +38,11 @@ def snapshot(folder: Path) -> dict[str, tuple[bytes, int, int]]:
     for path in folder.rglob("*"):
         if path.is_file():
             info = path.stat()
-            found[path.relative_to(folder).as_posix()] = (path.read_bytes(), info.st_ino, info.st_mtime_ns)
+            found[path.relative_to(folder).as_posix()] = (
+                path.read_bytes(),
+                info.st_ino,
+                info.st_mtime_ns,
+            )
     return found
 
 
@@ -91,13 +95,17 @@ def test_a_one_page_edit_renders_that_page_only(site: Path, tmp_path: Path) -> N
     assert {n: d for n, (d, _, _) in after.items()} == clean_build(site, tmp_path)
 
 
-def test_a_title_change_renders_every_page_that_shows_the_site_index(site: Path, tmp_path: Path) -> None:
+def test_a_title_change_renders_every_page_that_shows_the_site_index(
+    site: Path, tmp_path: Path
+) -> None:
     build(site)
     edit(site / "content" / "page-00004.md", "title: ", "title: Renamed ")
     result = build(site)
     assert set(result.rendered) == ALL_PAGES
     assert "page-00004/index.html" in result.changed and "sitemap.xml" not in result.changed
-    assert {n: d for n, (d, _, _) in snapshot(site / "_site").items()} == clean_build(site, tmp_path)
+    assert {n: d for n, (d, _, _) in snapshot(site / "_site").items()} == clean_build(
+        site, tmp_path
+    )
 
 
 def test_links_into_an_edited_page_are_checked_again(site: Path) -> None:
@@ -116,7 +124,10 @@ def test_links_into_an_edited_page_are_checked_again(site: Path) -> None:
     edit(site / "content" / linked_file, f"## {heading}", "## Something else entirely")
     with pytest.raises(BuildFailed) as caught:
         build(site)
-    assert any(anchor in e.message and e.where and e.where.path == f"content/{target[0].name}" for e in caught.value.errors)
+    assert any(
+        anchor in e.message and e.where and e.where.path == f"content/{target[0].name}"
+        for e in caught.value.errors
+    )
     assert snapshot(site / "_site") == before
 
 
@@ -142,7 +153,9 @@ def test_a_template_config_data_or_asset_change_renders_everything(
         edit(path, old, new)
     result = build(site)
     assert set(result.rendered) == ALL_PAGES
-    assert {n: d for n, (d, _, _) in snapshot(site / "_site").items()} == clean_build(site, tmp_path)
+    assert {n: d for n, (d, _, _) in snapshot(site / "_site").items()} == clean_build(
+        site, tmp_path
+    )
 
 
 def test_a_deleted_page_disappears_from_the_output(site: Path, tmp_path: Path) -> None:
@@ -154,7 +167,9 @@ def test_a_deleted_page_disappears_from_the_output(site: Path, tmp_path: Path) -
     result = build(site)
     assert "page-00005/index.html" in result.changed
     assert not (site / "_site" / "page-00005").exists()
-    assert {n: d for n, (d, _, _) in snapshot(site / "_site").items()} == clean_build(site, tmp_path)
+    assert {n: d for n, (d, _, _) in snapshot(site / "_site").items()} == clean_build(
+        site, tmp_path
+    )
 
 
 def test_a_corrupt_cache_means_a_full_build(site: Path, tmp_path: Path) -> None:
@@ -162,7 +177,9 @@ def test_a_corrupt_cache_means_a_full_build(site: Path, tmp_path: Path) -> None:
     (site / ".site_cache" / CACHE_FILE).write_bytes(b"not a cache at all")
     result = build(site)
     assert set(result.rendered) == ALL_PAGES
-    assert {n: d for n, (d, _, _) in snapshot(site / "_site").items()} == clean_build(site, tmp_path)
+    assert {n: d for n, (d, _, _) in snapshot(site / "_site").items()} == clean_build(
+        site, tmp_path
+    )
 
 
 def test_a_cache_from_another_engine_version_means_a_full_build(site: Path) -> None:
@@ -188,7 +205,9 @@ def test_damaged_output_is_detected_and_repaired(site: Path, tmp_path: Path) -> 
     assert {n: d for n, (d, _, _) in snapshot(out).items()} == clean_build(site, tmp_path)
 
 
-def test_a_failed_incremental_build_keeps_the_site_and_the_cache(site: Path, tmp_path: Path) -> None:
+def test_a_failed_incremental_build_keeps_the_site_and_the_cache(
+    site: Path, tmp_path: Path
+) -> None:
     build(site)
     before = snapshot(site / "_site")
     page = site / "content" / "page-00003.md"

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bench.generate import write_site
+from site_src.errors import BuildFailed
 from site_src.links import scan_html
 from site_src.parallel import PARALLEL_THRESHOLD, start_method
 from site_src.pipeline import build_site
@@ -18,7 +19,9 @@ from .conftest import REPO, SAMPLE, config_for
 
 
 def contents(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
 
 
 def test_parallel_build_gives_the_same_bytes_as_one_process(tmp_path: Path) -> None:
@@ -37,8 +40,6 @@ def test_parallel_build_reports_errors_from_workers(tmp_path: Path) -> None:
     root = write_site(PARALLEL_THRESHOLD * 2, tmp_path / "site", seed=3)
     page = root / "content" / "page-00007.md"
     page.write_text(page.read_text() + "\n[gone](missing.md)\n")
-    from site_src.errors import BuildFailed
-
     with pytest.raises(BuildFailed) as caught:
         build_site(config_for(root), processes=2)
     assert [e.where.path for e in caught.value.errors if e.where] == ["content/page-00007.md"]
@@ -68,7 +69,9 @@ class _Reference(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         line = self.getpos()[0]
         rel = (dict(attrs).get("rel") or "").split()
-        hint = tag == "link" and bool({"canonical", "alternate", "preconnect", "dns-prefetch"} & set(rel))
+        hint = tag == "link" and bool(
+            {"canonical", "alternate", "preconnect", "dns-prefetch"} & set(rel)
+        )
         for name, value in attrs:
             if value is None:
                 continue
@@ -111,7 +114,9 @@ def test_scanner_agrees_with_the_html_parser_on_built_sites(tmp_path: Path) -> N
     for name, root in (("real", REPO), ("sample", SAMPLE), ("synthetic", None)):
         if root is None:
             root = write_site(20, tmp_path / "synthetic", seed=5)
-        config = replace(config_for(root), output_dir=tmp_path / name, cache_dir=tmp_path / f"c-{name}")
+        config = replace(
+            config_for(root), output_dir=tmp_path / name, cache_dir=tmp_path / f"c-{name}"
+        )
         build_site(config)
         builds.append(tmp_path / name)
     checked = 0
