@@ -10,17 +10,22 @@ from typing import TextIO
 
 from .config import Config, load_config
 from .deploy import deploy
-from .errors import BuildFailed, SiteError, format_text
+from .devserver import Event, Listening, ServeOptions, serve
+from .errors import BuildFailed, SiteError, format_text, sort_problems
 from .pipeline import BuildResult, build_site
+from .scaffold import create_page, plan_page
 
-COMMANDS = ("build", "check", "deploy")
+COMMANDS = ("build", "check", "deploy", "serve", "new")
 
 
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="build.py",
         description="Build the site from content/ and templates/ into _site/.",
-        epilog="Commands: build (default), check (validate without writing), deploy (to gh-pages).",
+        epilog=(
+            "Commands: build (default), check (validate without writing), deploy (to gh-pages), "
+            "serve (live preview), new (start a page)."
+        ),
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, text in (
@@ -34,6 +39,25 @@ def make_parser() -> argparse.ArgumentParser:
             sub.add_argument("--remote", default="origin", help="git remote to push to")
             sub.add_argument("--branch", default="gh-pages", help="branch to publish to")
             sub.add_argument("--no-push", action="store_true", help="commit the branch only")
+    serve = commands.add_parser(
+        "serve",
+        help="preview the site with live reload while you edit",
+        description="Build into a private folder, serve it, rebuild and reload on every save.",
+    )
+    _common_options(serve)
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
+    )
+    serve.add_argument(
+        "--port", type=int, default=8000, help="port (default: 8000, or the next free one)"
+    )
+    serve.add_argument("--open", action="store_true", help="open the site in a browser")
+    new = commands.add_parser(
+        "new", help="start a new page", description="Create content/<slug>.md with front matter."
+    )
+    _common_options(new)
+    new.add_argument("title", help='the page title, e.g. "Panel: AI infrastructure"')
+    new.add_argument("--name", help="file name (without .md) instead of one made from the title")
     return parser
 
 
@@ -71,16 +95,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return report_failure(failed.errors, sys.stderr)
     except SiteError as error:
         return report_failure([error], sys.stderr)
+    except OSError as exc:
+        # The file system refused (disk full, no permission): the user's to fix, not a crash.
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"{where}error: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("\nInterrupted; the previous output folder is unchanged.", file=sys.stderr)
         return 130
 
 
 def run(args: argparse.Namespace, config: Config, out: TextIO) -> int:
+    if args.command == "serve":
+        return run_serve(args, config, out)
+    if args.command == "new":
+        return run_new(args, config, out)
     result = build_site(config, write=args.command != "check", strict=args.strict)
     if not args.quiet:
-        for warning in result.warnings:
-            print(format_text([warning]), file=sys.stderr)
+        if result.warnings:
+            print(format_text(sort_problems(result.warnings)) + "\n", file=sys.stderr)
         print(summary(result, config, args.command), file=out)
     if args.command == "deploy":
         deploy(
@@ -93,6 +126,63 @@ def run(args: argparse.Namespace, config: Config, out: TextIO) -> int:
         )
         if not args.quiet:
             print(f"Published {config.output_dir.name}/ to the {args.branch} branch.", file=out)
+    return 0
+
+
+def run_serve(args: argparse.Namespace, config: Config, out: TextIO) -> int:
+    """Serve until Ctrl-C; reload the config on every rebuild with the same overrides."""
+
+    def load() -> Config:
+        return load_config(
+            Path(args.root),
+            args.config,
+            base_url=args.base_url,
+            output_dir=args.output,
+            drafts=args.drafts,
+        )
+
+    options = ServeOptions(args.host, args.port, args.open)
+    serve(load, options, lambda event: print_serve_event(event, config, args.quiet, out))
+    print("\nStopped.", file=out)
+    return 0
+
+
+def print_serve_event(event: Event, config: Config, quiet: bool, out: TextIO) -> None:
+    """The dev server's terminal output: where it listens, each rebuild, every error in full."""
+    if isinstance(event, Listening):
+        if event.port != event.requested_port and event.requested_port:
+            print(
+                f"Port {event.requested_port} is in use; using port {event.port} instead.", file=out
+            )
+        print(f"Serving {config.title!r} at {event.url} (Ctrl-C to stop).", file=out, flush=True)
+        return
+    if event.crash:
+        print(event.crash, file=sys.stderr)
+    if event.errors:
+        print(format_text(event.errors), file=sys.stderr)
+        print(
+            f"Build failed; still serving the last good site. ({event.seconds * 1000:.0f} ms)",
+            file=sys.stderr,
+            flush=True,
+        )
+        return
+    if not quiet:
+        for warning in event.warnings:
+            print(format_text([warning]), file=sys.stderr)
+        what = (
+            ", ".join(sorted(relative_to(p, config.root) for p in event.changed)) or "first build"
+        )
+        print(f"Rebuilt in {event.seconds * 1000:.0f} ms: {what}", file=out, flush=True)
+
+
+def relative_to(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+
+
+def run_new(args: argparse.Namespace, config: Config, out: TextIO) -> int:
+    page = plan_page(config, args.title, args.name)
+    created = create_page(page, config.root)
+    print(f"Created {created}: edit its description and text, then build or serve.", file=out)
     return 0
 
 
@@ -109,7 +199,7 @@ def summary(result: BuildResult, config: Config, command: str) -> str:
 
 
 def report_failure(errors: Sequence[SiteError], err: TextIO) -> int:
-    print(format_text(errors), file=err)
+    print(format_text(sort_problems(errors)), file=err)
     count = sum(1 for e in errors if e.severity == "error") or len(errors)
     print(f"\nBuild failed with {count} error(s); the output folder was not changed.", file=err)
     return 1

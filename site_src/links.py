@@ -176,7 +176,10 @@ def _resolve(
 ) -> tuple[str | None, str, str]:
     """(problem, target output path, site path) of a link without its #fragment; no target when
     there is nothing more to check."""
-    parts = urlsplit(base)
+    try:
+        parts = urlsplit(base)
+    except ValueError:
+        return f"malformed URL: {HREF}", "", ""
     if parts.scheme in IGNORED_SCHEMES or parts.netloc:
         return None, "", ""
     if parts.scheme:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import stat
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -35,12 +36,24 @@ from .cache import (
     trusted_files,
 )
 from .config import Config
-from .content import decode, load_data, parse_page, read_templates
-from .errors import BuildFailed, Location, SiteError, located
+from .content import claimed_outputs, decode, load_data, parse_page, read_templates
+from .errors import BuildFailed, Location, SiteError, located, project_path
 from .links import check_links, cross_page_refs, scan_html
 from .model import Asset, NavItem, Page, Source
-from .output import collect_assets, commit, discard, open_staging, safe_target
+from .output import (
+    MARKER,
+    MARKER_TEXT,
+    collect_assets,
+    commit,
+    discard,
+    open_staging,
+    output_collisions,
+    output_folder_problems,
+    reserved_outputs,
+    safe_target,
+)
 from .parallel import PageTask, RenderJob, render_all, worker_count
+from .paths import check_inside, check_source_name
 from .render import (
     SiteView,
     make_environment,
@@ -129,12 +142,14 @@ def build_site(
     if plan.untouched and not errors:
         seconds = time.perf_counter() - started
         output = config.output_dir if write else None
-        files = len(store.files) if write else 0
+        files = len(set(store.files) - {MARKER}) if write else 0
         return BuildResult(
             len(inputs.pages), len(inputs.assets), files, seconds, tuple(warnings), output
         )
-    # Render the rest into a staging folder, check every link, and swap the folder in.
-    staging = open_staging(config.output_dir) if write else None
+    # Render the rest into a staging folder, check every link, and put the result in place.
+    # Once an error is known the build has failed: keep checking, but write nothing.
+    errors += output_folder_problems(config.output_dir, config.root)
+    staging = open_staging(config.output_dir) if write and not errors else None
     try:
         new, count = make_outputs(
             config, store, inputs, plan, staging, processes or worker_count(), errors
@@ -178,11 +193,13 @@ def load_inputs(
     errors += problems
     data, problems = load_data(config)
     errors += problems
-    assets = collect_assets(config.static_dir)
+    assets = collect_assets(config.static_dir, config.root)
     templates = read_templates(config)
     warnings = [warning for entry in parsed.values() for warning in entry.warnings]
     pages = [e.page for e in parsed.values() if config.drafts or not e.page.meta.draft]
     errors += check_unique_urls(pages, config)
+    outputs = [(page.source, page.output_path) for page in pages]
+    errors += output_collisions(outputs, assets.values(), reserved_outputs(config.calendar))
     nav, problems = resolve_nav(config, pages)
     errors += problems
     site = make_site_view(config, pages, nav)
@@ -206,29 +223,53 @@ def read_sources(config: Config, store: BuildCache) -> tuple[dict[str, Parsed], 
     """
     content_root = config.content_dir.relative_to(config.root).as_posix()
     parsed: dict[str, Parsed] = {}
+    if not config.content_dir.is_dir():
+        folder = project_path(str(config.content_dir), str(config.root))
+        hint = "Run the command in the project folder, pass --root, or create the folder."
+        return parsed, [SiteError(f"there is no content folder {folder}/", None, hint)]
     errors: list[SiteError] = []
     settled = time.time_ns() - SETTLED_NS
     for name in markdown_files(config.content_dir, content_root):
         path = config.root / name
-        info = os.stat(path)
-        known = store.parsed.get(name)
-        if known is not None and (known.size, known.mtime_ns) == (info.st_size, info.st_mtime_ns):
-            parsed[name] = known
-            continue
-        raw = path.read_bytes()
-        digest = digest_bytes(raw)
-        mtime = info.st_mtime_ns if info.st_mtime_ns < settled and len(raw) == info.st_size else -1
-        if known is not None and known.digest == digest:
-            parsed[name] = replace(known, size=info.st_size, mtime_ns=mtime)
-            continue
         try:
-            page, warnings = parse_page(Source(name, decode(raw, name)), content_root)
+            entry = read_source(config, store.parsed.get(name), path, name, settled)
         except SiteError as error:
             errors.append(error)
             continue
-        light = replace(page, markdown="", text="")
-        parsed[name] = Parsed(digest, light, tuple(warnings), info.st_size, mtime)
+        if entry is not None:
+            parsed[name] = entry
     return parsed, errors
+
+
+def read_source(
+    config: Config, known: Parsed | None, path: Path, name: str, settled: int
+) -> Parsed | None:
+    """One source, parsed; the cached entry if `stat` or the hash says it has not changed.
+
+    None for a folder named like a page. The checks of `content.find_sources` apply."""
+    try:
+        info = os.stat(path)
+        if known is not None and (known.size, known.mtime_ns) == (info.st_size, info.st_mtime_ns):
+            return known
+        if stat.S_ISDIR(info.st_mode):
+            return None
+        check_source_name(path.relative_to(config.content_dir), name)
+        check_inside(path, config.root, name)
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SiteError(
+            f"cannot read the file: {exc.strerror or exc}",
+            Location(name),
+            "Check that it is a readable file, not a folder or a broken link.",
+        ) from None
+    digest = digest_bytes(raw)
+    mtime = info.st_mtime_ns if info.st_mtime_ns < settled and len(raw) == info.st_size else -1
+    if known is not None and known.digest == digest:
+        return replace(known, size=info.st_size, mtime_ns=mtime)
+    content_root = config.content_dir.relative_to(config.root).as_posix()
+    page, warnings = parse_page(Source(name, decode(raw, name)), content_root)
+    light = replace(page, markdown="", text="")
+    return Parsed(digest, light, tuple(warnings), info.st_size, mtime)
 
 
 def markdown_files(folder: Path, prefix: str) -> list[str]:
@@ -244,7 +285,7 @@ def markdown_files(folder: Path, prefix: str) -> list[str]:
                 continue
             if entry.is_dir():
                 stack.append((Path(entry.path), (*parts, entry.name)))
-            elif entry.name.endswith(".md") and entry.is_file():
+            elif entry.name.endswith(".md"):
                 found.append(((*parts, entry.name), "/".join((prefix, *parts, entry.name))))
     return [name for _, name in sorted(found)]
 
@@ -342,7 +383,7 @@ def make_plan(config: Config, store: BuildCache, inputs: Inputs, write: bool) ->
 
 def extra_names(config: Config) -> list[str]:
     """The generated files besides pages and static assets."""
-    names = ["404.html", "sitemap.xml", "robots.txt", ".nojekyll"]
+    names = ["404.html", "sitemap.xml", "robots.txt", ".nojekyll", MARKER]
     if config.cname:
         names.append("CNAME")
     if config.calendar:
@@ -368,8 +409,10 @@ def make_outputs(
         store.engine or engine_digest(), inputs.parsed, output_dir=str(config.output_dir)
     )
     urls = {page.source: page.url for page in inputs.pages}
+    # Pages whose source failed to load still count as existing: one error each is enough.
+    claimed = claimed_outputs(errors, config)
     files = frozenset(
-        [*(page.output_path for page in inputs.pages), *extra_names(config)]
+        [*(page.output_path for page in inputs.pages), *extra_names(config), *claimed]
         + [asset.output for asset in inputs.assets.values()]
     )
     job = RenderJob(
@@ -390,8 +433,8 @@ def make_outputs(
     names |= make_extras(config, store, inputs, plan, staging, new, files, errors)
     names |= place_assets(config, inputs.assets, plan, staging, new)
     only = pages_to_check(config, store, new, plan, names)
-    errors += check_links(new.scans, frozenset(names), config.base_path, inputs.templates, only)
-    return new, len(names)
+    errors += check_links(new.scans, files | names, config.base_path, inputs.templates, only)
+    return new, len(names - {MARKER})
 
 
 def publish(out_dir: Path, store: BuildCache, new: BuildCache, staging: Path, exact: bool) -> None:
@@ -422,6 +465,8 @@ def publish(out_dir: Path, store: BuildCache, new: BuildCache, staging: Path, ex
             target.parent.mkdir(parents=True, exist_ok=True)
             os.link(out_dir / name, target)
     commit(staging, out_dir)
+    marker = new.files[MARKER]  # `commit` writes the marker again: record what it wrote
+    new.files[MARKER] = record_of(out_dir / MARKER, marker.key, marker.digest)
 
 
 def pages_to_check(
@@ -482,6 +527,7 @@ def make_extras(
     contents["sitemap.xml"] = render_sitemap(config, inputs.pages)
     contents["robots.txt"] = render_robots(config)
     contents[".nojekyll"] = ""
+    contents[MARKER] = MARKER_TEXT
     if config.cname:
         contents["CNAME"] = config.cname.strip() + "\n"
     if config.calendar:

@@ -113,7 +113,7 @@ def test_scanner_agrees_with_the_html_parser_on_built_sites(tmp_path: Path) -> N
     builds = []
     for name, root in (("real", REPO), ("sample", SAMPLE), ("synthetic", None)):
         if root is None:
-            root = write_site(20, tmp_path / "synthetic", seed=5)
+            root = write_site(20, tmp_path / "synthetic-project", seed=5)
         config = replace(
             config_for(root), output_dir=tmp_path / name, cache_dir=tmp_path / f"c-{name}"
         )

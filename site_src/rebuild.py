@@ -1,0 +1,165 @@
+"""The rebuild loop: one thread that turns bursts of changed files into builds, one at a time.
+
+Changes that arrive during a build are merged and built right after it, so the last save always
+reaches the browser. Builds go to a private folder (never `_site/`), and the server is told about
+the new output only once it is complete. Nothing here prints: outcomes go to `report`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import queue
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import Config
+from .errors import BuildFailed, SiteError
+from .pipeline import build_site
+from .server import SiteState, Snapshot
+
+
+@dataclass(frozen=True, slots=True)
+class Built:
+    """A successful build: where the site is, its base path, and the stylesheet URLs whose
+    content alone changed (empty when a full page reload is needed)."""
+
+    folder: Path
+    base_path: str
+    stylesheets: tuple[str, ...] = ()
+    warnings: tuple[SiteError, ...] = ()
+
+
+Builder = Callable[[frozenset[Path]], Built]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one rebuild did, for the terminal and for the browser."""
+
+    changed: frozenset[Path]
+    seconds: float
+    errors: tuple[SiteError, ...]
+    warnings: tuple[SiteError, ...] = ()
+    stylesheets: tuple[str, ...] = ()
+    crash: str | None = None  # a traceback: a bug in site_src, not the user's mistake
+
+
+class Rebuilder:
+    """Runs `builder` on a thread for every burst of changes and publishes the result."""
+
+    def __init__(
+        self,
+        builder: Builder,
+        state: SiteState,
+        on_done: Callable[[Outcome], None],
+    ) -> None:
+        self._builder = builder
+        self._state = state
+        self._on_done = on_done
+        self._queue: queue.SimpleQueue[frozenset[Path] | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="site-src-rebuild", daemon=True)
+
+    def start(self) -> None:
+        """Start the thread with a first full build."""
+        self._thread.start()
+        self.request(frozenset())
+
+    def request(self, changed: frozenset[Path]) -> None:
+        """Ask for a build of these changes (thread-safe; merged with any others pending)."""
+        self._queue.put(changed)
+
+    def stop(self) -> None:
+        """Finish the running build, skip pending ones, and end the thread."""
+        self._queue.put(None)
+        if self._thread.is_alive():
+            self._thread.join(60)
+
+    def _run(self) -> None:
+        while True:
+            changes = self._next_batch()
+            if changes is None:
+                return
+            self._on_done(self._build(changes))
+
+    def _next_batch(self) -> frozenset[Path] | None:
+        """Block for the next request, then merge everything else already queued."""
+        changes: set[Path] = set()
+        item = self._queue.get()
+        while True:
+            if item is None:
+                return None
+            changes |= item
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return frozenset(changes)
+
+    def _build(self, changes: frozenset[Path]) -> Outcome:
+        started = time.perf_counter()
+        self._state.begin_build()
+        previous = self._state.current
+        try:
+            built = self._builder(changes)
+        except BuildFailed as failed:
+            return self._failed(previous, changes, started, failed.errors)
+        except SiteError as error:
+            return self._failed(previous, changes, started, (error,))
+        except Exception as exc:  # a bug: keep serving, show it, print the traceback
+            bug = SiteError(
+                f"internal error while building: {exc!r}",
+                hint="This is a bug in site_src, not in your files; the terminal has the details.",
+            )
+            crash = traceback.format_exc()
+            outcome = self._failed(previous, changes, started, (bug,))
+            return dataclasses.replace(outcome, crash=crash)
+        self._state.finish_build(Snapshot(built.folder, built.base_path, ()))
+        seconds = time.perf_counter() - started
+        css = built.stylesheets if not previous.errors else ()
+        return Outcome(changes, seconds, (), built.warnings, css)
+
+    def _failed(
+        self,
+        previous: Snapshot,
+        changes: frozenset[Path],
+        started: float,
+        errors: tuple[SiteError, ...],
+    ) -> Outcome:
+        self._state.finish_build(dataclasses.replace(previous, errors=tuple(errors)))
+        return Outcome(changes, time.perf_counter() - started, tuple(errors))
+
+
+def site_builder(load: Callable[[], Config], private: Path) -> Builder:
+    """The real builder: reload the config (it may have changed), build into `private`/site.
+
+    A change to stylesheets only is reported with the stylesheets' previous URLs, which is what
+    the open pages still link to.
+    """
+    output = private / "site"
+
+    def build(changed: frozenset[Path]) -> Built:
+        config = dataclasses.replace(load(), output_dir=output)
+        old_css = previous_stylesheets(config, changed, output)
+        result = build_site(config, write=True)
+        return Built(output, config.base_path, old_css, result.warnings)
+
+    return build
+
+
+def previous_stylesheets(config: Config, changed: frozenset[Path], output: Path) -> tuple[str, ...]:
+    """URLs (with base path) of the built copies of the changed stylesheets, if only CSS changed."""
+    static = config.static_dir
+    if not changed or not all(p.suffix == ".css" and p.is_relative_to(static) for p in changed):
+        return ()
+    urls = []
+    for path in sorted(changed):
+        logical = path.relative_to(static)
+        folder = output / logical.parent
+        if folder.is_dir():
+            for built in sorted(folder.glob(f"{logical.stem}.*{logical.suffix}")):
+                relative = built.relative_to(output).as_posix()
+                urls.append(config.base_path + relative)
+    return tuple(urls)

@@ -1,0 +1,95 @@
+"""`new`: start a page with its front matter filled in, so a writer begins with text, not syntax.
+
+The new page builds as it is: a title, a description to replace, and an `order` after the last
+page. Pages carry no date (the site's pages are not dated); add `date:` when a page needs one.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import Config
+from .content import find_sources, parse_page
+from .errors import SiteError
+
+DESCRIPTION_PLACEHOLDER = (
+    "One sentence on what this page says, for search results and link previews."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class NewPage:
+    """The file to create and its text."""
+
+    path: Path
+    text: str
+
+
+def slugify(title: str) -> str:
+    """'Panel: AI infrastructure' -> 'panel-ai-infrastructure' (ASCII letters, digits, hyphens)."""
+    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def plan_page(config: Config, title: str, name: str | None = None) -> NewPage:
+    """Work out the file and front matter for a new page titled `title`."""
+    title = title.strip()
+    if not title:
+        raise SiteError(
+            "the new page needs a title", hint='Example: new "Panel: AI infrastructure"'
+        )
+    slug = slugify(name or title)
+    if not slug:
+        raise SiteError(
+            f"cannot make a file name from {title!r}",
+            hint="Give one with --name, e.g. --name ai-panel",
+        )
+    path = config.content_dir / f"{slug}.md"
+    order = next_order(config)
+    text = (
+        "---\n"
+        f"title: {yaml_string(title)}\n"
+        f"description: {yaml_string(DESCRIPTION_PLACEHOLDER)}\n"
+        f"order: {order}\n"
+        "---\n"
+        "Write the page here, in Markdown. The title above is the page's heading.\n"
+    )
+    return NewPage(path, text)
+
+
+def yaml_string(value: str) -> str:
+    """A double-quoted scalar: JSON strings are valid YAML and need no further thought."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def next_order(config: Config) -> int:
+    """One more than the highest `order` among pages that parse (broken ones are skipped)."""
+    sources, _problems = find_sources(config)
+    content_root = config.content_dir.relative_to(config.root).as_posix()
+    orders = []
+    for source in sources:
+        try:
+            page, _warnings = parse_page(source, content_root)
+        except SiteError:
+            continue
+        orders.append(page.meta.order)
+    return max(orders, default=0) + 1
+
+
+def create_page(page: NewPage, root: Path) -> str:
+    """Write the page, refusing to replace a file; return its path relative to the root."""
+    relative = page.path.relative_to(root).as_posix()
+    page.path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with page.path.open("x", encoding="utf-8") as handle:
+            handle.write(page.text)
+    except FileExistsError:
+        raise SiteError(
+            f"{relative} already exists; it was left unchanged",
+            hint="Choose another title, or give a file name with --name.",
+        ) from None
+    return relative

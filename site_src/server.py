@@ -1,0 +1,264 @@
+"""The dev server's WSGI app: serves the last good build under the site's base path, safely.
+
+What it adds over a static file server, and why:
+- Requests wait while a rebuild is in flight, so a browser never sees a half-written page or a 404
+  flash while the output folder is swapped (MkDocs' idea).
+- While the last build failed, every HTML page carries an overlay with the errors (file, line,
+  column, excerpt, message), so the person editing sees what broke without looking at a terminal.
+- Old content-hashed asset names (css/site.0123456789.css) still answer with the current file, so
+  livereload.js can swap a stylesheet in place after a CSS edit changed its hash.
+- Paths never leave the output folder: no `..`, NUL, backslashes or symlinks out; no listings.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import posixpath
+import re
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import SiteError, format_html
+
+StartResponse = Callable[..., Any]
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+# How long a request waits for a rebuild before it is served the previous state anyway.
+BUILD_WAIT_SECONDS = 30.0
+HASHED = re.compile(r"^(?P<stem>.+)\.[0-9a-f]{10}(?P<ext>\.[A-Za-z0-9]+)$")
+# livereload's own snippet is added only before a literal lower-case </head>; pages without one
+# get this equivalent, which connects to the server that sent the page.
+LIVE_SCRIPT = (
+    '<script>(function(){var s=document.createElement("script");'
+    "var port=window.location.port||(window.location.protocol=='https:'?443:80);"
+    's.src="//"+window.location.hostname+":"+port+"/livereload.js?port="+port;'
+    "document.head.appendChild(s);})();</script>"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """What the server shows: the last good output folder and the errors of the latest build."""
+
+    folder: Path | None
+    base_path: str
+    errors: tuple[SiteError, ...]
+
+
+class SiteState:
+    """The shared state between the rebuild thread (one writer) and request handlers (readers).
+
+    A build may not swap the folder while a request reads from it, and a request may not read
+    while a build is running: a readers-writer lock that favours the build.
+    """
+
+    def __init__(self, base_path: str = "/") -> None:
+        self._lock = threading.Condition()
+        self._snapshot = Snapshot(None, base_path, ())
+        self._building = False
+        self._readers = 0
+
+    def begin_build(self) -> None:
+        """Mark a build as in flight once no request is reading; new requests wait for it."""
+        with self._lock:
+            self._building = True
+            self._lock.wait_for(lambda: self._readers == 0)
+
+    def finish_build(self, snapshot: Snapshot) -> None:
+        """Publish the build's outcome and let waiting requests through."""
+        with self._lock:
+            self._snapshot = snapshot
+            self._building = False
+            self._lock.notify_all()
+
+    @property
+    def current(self) -> Snapshot:
+        with self._lock:
+            return self._snapshot
+
+    @contextmanager
+    def reading(self, timeout: float = BUILD_WAIT_SECONDS) -> Iterator[Snapshot]:
+        """Hold off builds while a response is read from the folder; wait out a running build."""
+        with self._lock:
+            self._lock.wait_for(lambda: not self._building, timeout)
+            self._readers += 1
+            snapshot = self._snapshot
+        try:
+            yield snapshot
+        finally:
+            with self._lock:
+                self._readers -= 1
+                self._lock.notify_all()
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    status: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+
+def make_app(state: SiteState) -> WSGIApp:
+    """The WSGI app serving `state`'s current snapshot."""
+
+    def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        method = environ.get("REQUEST_METHOD", "GET")
+        if method not in ("GET", "HEAD"):
+            response = Response("405 Method Not Allowed", (("Allow", "GET, HEAD"),), b"")
+        else:
+            with state.reading() as snapshot:
+                response = respond(snapshot, request_path(environ))
+        headers = [*response.headers, ("Cache-Control", "no-store")]
+        headers.append(("Content-Length", str(len(response.body))))
+        start_response(response.status, headers)
+        return [b""] if method == "HEAD" else [response.body]
+
+    return app
+
+
+def request_path(environ: dict[str, Any]) -> str:
+    """The decoded request path as text (WSGI hands it over as latin-1 of the UTF-8 bytes)."""
+    raw: str = environ.get("PATH_INFO", "") or "/"
+    try:
+        return raw.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return "\x00"  # undecodable: treated as unsafe below
+
+
+def respond(snapshot: Snapshot, path: str) -> Response:
+    """The response for one decoded path, from the snapshot's folder."""
+    base = snapshot.base_path
+    if base != "/" and path in ("/", base.rstrip("/")):
+        return Response("302 Found", (("Location", base),), b"")
+    if snapshot.folder is None:
+        return html_response("500 Internal Server Error", b"", snapshot)
+    relative = site_relative(path, base)
+    target = resolve(snapshot.folder, relative) if relative is not None else None
+    if target is not None and target.is_dir():
+        if not path.endswith("/"):
+            return Response("301 Moved Permanently", (("Location", path + "/"),), b"")
+        target = resolve(snapshot.folder, posixpath.join(relative or "", "index.html"))
+    if target is None or not target.is_file():
+        target = stale_asset(snapshot.folder, relative) if relative else None
+    if target is None or not target.is_file():
+        missing = resolve(snapshot.folder, "404.html")
+        body = missing.read_bytes() if missing is not None and missing.is_file() else b""
+        return html_response("404 Not Found", body or b"<h1>Not found</h1>", snapshot)
+    body = target.read_bytes()
+    if target.suffix in (".html", ".htm"):
+        return html_response("200 OK", body, snapshot)
+    kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+    if kind.startswith("text/") or kind in ("application/javascript", "application/json"):
+        kind += "; charset=utf-8"
+    return Response("200 OK", (("Content-Type", kind),), body)
+
+
+def site_relative(path: str, base: str) -> str | None:
+    """The path inside the site, or None for a path outside the base path or an unsafe one."""
+    if not path.startswith(base) and path + "/" != base:
+        return None
+    relative = path[len(base) :]
+    unsafe = (
+        "\\" in relative
+        or any(ord(ch) < 32 or ord(ch) == 127 for ch in relative)
+        or any(part in ("..", ".") for part in relative.split("/"))
+        or relative.startswith("/")
+        or ":" in relative.split("/", 1)[0]
+    )
+    return None if unsafe else relative
+
+
+def resolve(folder: Path, relative: str) -> Path | None:
+    """The file for a safe relative path, or None when it (through symlinks too) leaves `folder`."""
+    root = folder.resolve()
+    try:
+        target = (root / relative).resolve()
+    except (OSError, RuntimeError, ValueError):
+        return None
+    return target if target == root or target.is_relative_to(root) else None
+
+
+def stale_asset(folder: Path, relative: str) -> Path | None:
+    """For css/site.<old hash>.css, the current css/site.<hash>.css (livereload's CSS swap keeps
+    the old URL and only adds a query string)."""
+    name = posixpath.basename(relative)
+    match = HASHED.match(name)
+    if match is None:
+        return None
+    directory = resolve(folder, posixpath.dirname(relative) or ".")
+    if directory is None or not directory.is_dir():
+        return None
+    for candidate in sorted(directory.iterdir()):
+        found = HASHED.match(candidate.name)
+        same = found is not None and found.group("stem", "ext") == match.group("stem", "ext")
+        if same and candidate.is_file():
+            return resolve(folder, posixpath.join(posixpath.dirname(relative), candidate.name))
+    return None
+
+
+def html_response(status: str, body: bytes, snapshot: Snapshot) -> Response:
+    """An HTML response with the live-reload script ensured and the error overlay when failing."""
+    text = body.decode("utf-8", errors="replace")
+    if snapshot.errors or not text:
+        text = inject_overlay(text or error_document(), snapshot.errors)
+    if "</head>" not in text:
+        text = LIVE_SCRIPT + text if "<body" not in text.lower() else add_before_body(text)
+    headers = (("Content-Type", "text/html; charset=utf-8"),)
+    return Response(status, headers, text.encode("utf-8"))
+
+
+def add_before_body(text: str) -> str:
+    index = text.lower().find("<body")
+    return text[:index] + LIVE_SCRIPT + text[index:]
+
+
+def error_document() -> str:
+    """The page shown before any build has succeeded."""
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        "<title>Build failed</title></head><body></body></html>"
+    )
+
+
+def inject_overlay(text: str, errors: tuple[SiteError, ...]) -> str:
+    """Put the overlay at the end of the body (or the end of the document)."""
+    if not errors:
+        return text
+    overlay = overlay_html(errors)
+    index = text.lower().rfind("</body")
+    return text + overlay if index < 0 else text[:index] + overlay + text[index:]
+
+
+def overlay_html(errors: tuple[SiteError, ...]) -> str:
+    """An accessible dialog listing the errors; every user-provided text is escaped by format_html."""
+    count = len(errors)
+    title = f"Build failed: {count} problem{'s' if count != 1 else ''}"
+    return (
+        "<div id='site-src-errors' role='alertdialog' aria-modal='true'"
+        " aria-labelledby='site-src-errors-title' tabindex='-1'>"
+        f"<style>{OVERLAY_CSS}</style>"
+        f"<h2 id='site-src-errors-title'>{title}</h2>"
+        "<p>The site shown is the last one that built. Fix the problem and save; "
+        "this page reloads on its own.</p>"
+        f"{format_html(errors)}"
+        "<button type='button' onclick=\"this.parentNode.remove()\">Dismiss</button>"
+        "</div>"
+        "<script>document.getElementById('site-src-errors').focus();</script>"
+    )
+
+
+OVERLAY_CSS = (
+    "#site-src-errors{position:fixed;inset:0;z-index:2147483647;overflow:auto;margin:0;"
+    "padding:2rem;background:#fff;color:#111;font:16px/1.5 system-ui,sans-serif;"
+    "border-top:.5rem solid #b00020}"
+    "#site-src-errors h2{color:#b00020;margin-top:0}"
+    "#site-src-errors pre{background:#f4f4f4;color:#111;padding:.75rem;overflow:auto;"
+    "font:14px/1.4 ui-monospace,monospace}"
+    "#site-src-errors .site-error-where{font-family:ui-monospace,monospace;font-weight:bold}"
+    "#site-src-errors button{font:inherit;padding:.4rem 1rem}"
+    "#site-src-errors:focus{outline:3px solid #1a5fb4}"
+)

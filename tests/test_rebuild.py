@@ -1,0 +1,93 @@
+"""The rebuild loop with a stand-in builder (the one injected collaborator), and the real builder's
+stylesheet detection."""
+
+from __future__ import annotations
+
+import queue
+import threading
+from pathlib import Path
+
+from site_src.errors import BuildFailed, SiteError
+from site_src.rebuild import Built, Outcome, Rebuilder, previous_stylesheets, site_builder
+from site_src.server import SiteState
+
+from .conftest import config_for
+
+
+def test_changes_during_a_build_are_built_together_right_after(tmp_path: Path) -> None:
+    release = threading.Event()
+    calls: list[frozenset[Path]] = []
+
+    def slow(changed: frozenset[Path]) -> Built:
+        calls.append(changed)
+        if len(calls) == 2:
+            release.wait(5)
+        return Built(tmp_path, "/")
+
+    outcomes: queue.Queue[Outcome] = queue.Queue()
+    rebuilder = Rebuilder(slow, SiteState(), outcomes.put)
+    rebuilder.start()
+    outcomes.get(timeout=5)
+    rebuilder.request(frozenset({Path("a.md")}))
+    while len(calls) < 2:
+        threading.Event().wait(0.01)
+    rebuilder.request(frozenset({Path("b.md")}))
+    rebuilder.request(frozenset({Path("c.md")}))
+    release.set()
+    assert outcomes.get(timeout=5).changed == {Path("a.md")}
+    assert outcomes.get(timeout=5).changed == {Path("b.md"), Path("c.md")}
+    rebuilder.stop()
+    assert calls == [frozenset(), {Path("a.md")}, {Path("b.md"), Path("c.md")}]
+
+
+def test_errors_keep_the_last_good_site_and_a_good_build_clears_them(tmp_path: Path) -> None:
+    results: list[object] = [
+        Built(tmp_path, "/r/"),
+        BuildFailed([SiteError("bad one"), SiteError("bad two")]),
+        ZeroDivisionError("a bug"),
+        Built(tmp_path, "/r/"),
+    ]
+
+    def scripted(_changed: frozenset[Path]) -> Built:
+        result = results.pop(0)
+        if isinstance(result, Exception):
+            raise result
+        assert isinstance(result, Built)
+        return result
+
+    state = SiteState()
+    outcomes: queue.Queue[Outcome] = queue.Queue()
+    rebuilder = Rebuilder(scripted, state, outcomes.put)
+    rebuilder.start()
+    assert outcomes.get(timeout=5).errors == ()
+    rebuilder.request(frozenset({Path("x")}))
+    failed = outcomes.get(timeout=5)
+    assert [e.message for e in failed.errors] == ["bad one", "bad two"]
+    assert state.current.folder == tmp_path and len(state.current.errors) == 2
+    rebuilder.request(frozenset({Path("x")}))
+    crashed = outcomes.get(timeout=5)
+    assert crashed.crash is not None and "ZeroDivisionError" in crashed.crash
+    assert "internal error" in state.current.errors[0].message
+    rebuilder.request(frozenset({Path("x")}))
+    assert outcomes.get(timeout=5).errors == ()
+    assert state.current.errors == () and state.current.folder == tmp_path
+    rebuilder.stop()
+
+
+def test_only_a_stylesheet_change_names_stylesheets(sample: Path, tmp_path: Path) -> None:
+    config = config_for(sample)
+    build = site_builder(lambda: config_for(sample), tmp_path / "private")
+    first = build(frozenset())
+    assert first.base_path == "/sample/" and (first.folder / "index.html").is_file()
+    (old,) = (first.folder / "css").glob("site.*.css")
+    css = config.static_dir / "css" / "site.css"
+    page = config.content_dir / "index.md"
+    assert previous_stylesheets(config, frozenset({css}), first.folder) == (
+        f"/sample/css/{old.name}",
+    )
+    assert previous_stylesheets(config, frozenset({css, page}), first.folder) == ()
+    assert previous_stylesheets(config, frozenset(), first.folder) == ()
+    css.write_text(css.read_text() + "p{}")
+    second = build(frozenset({css}))
+    assert second.stylesheets == (f"/sample/css/{old.name}",)
+    assert not (second.folder / "css" / old.name).exists()
