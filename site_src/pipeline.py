@@ -1,13 +1,17 @@
 """The build, top to bottom: load -> parse front matter -> index the site (URLs, nav) -> plan
 what the incremental cache lets us keep -> render the rest on every core -> generated files ->
-check every link -> swap the output folder in. Each stage collects every problem it finds; the
-build fails with all of them together, and the output folder is never touched by a failed build.
+check every link -> put the result in place. Each stage collects every problem it finds; the
+build fails with all of them together, and a failed build never touches the output folder.
 
-Incremental builds (see `cache.py`): an output file whose inputs hash to the key the cache
-recorded, and whose bytes on disk are still the recorded ones, is hard-linked from the current
-output folder into the staging folder instead of being rendered again; the staging folder then
-replaces the output folder in one rename, as in a full build. A build that changes nothing
-writes nothing at all. The result is byte-identical to a clean build.
+Rendering runs in worker processes (`parallel.py`) that write pages straight into a staging
+folder and send back only what the link checker needs, so memory stays flat as sites grow.
+
+Incremental builds (`cache.py`): an output file whose inputs hash to the key the cache recorded,
+and whose bytes on disk are still the recorded ones, is not rendered again. A build that changes
+nothing writes nothing. Otherwise unchanged files are hard-linked into the staging folder, which
+replaces the output folder in one rename as in a full build (or, when exactly one file changed,
+that file is renamed into place: just as atomic, and much cheaper for a dev server's edits).
+Either way the output is byte-identical to a clean build.
 """
 
 from __future__ import annotations
