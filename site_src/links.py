@@ -6,9 +6,10 @@ way; a broken one is reported at the Markdown line or template line it came from
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
-from html.parser import HTMLParser
+from html import unescape
 from urllib.parse import unquote, urljoin, urlsplit
 
 from .errors import Location, SiteError, located
@@ -31,30 +32,37 @@ class PageScan:
     reported: frozenset[str] = frozenset()
 
 
-class _Scanner(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.ids: dict[str, int] = {}
-        self.duplicates: list[tuple[str, int]] = []
-        self.refs: list[tuple[str, int]] = []
+# The scanner runs on every page of every build, so it is a few regular expressions rather than
+# html.parser (which costs as much as a fifth of a build); tests/test_parallel.py checks that both
+# see the same ids and links. Script and style contents are skipped, as a browser reads them.
+_TAG = re.compile(
+    r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<[!?][^>]*>"
+    r"|<([a-zA-Z][^\s/>]*)((?:\"[^\"]*\"|'[^']*'|[^'\">])*)>",
+    re.S,
+)
+_ATTR = re.compile(r"""([^\s/>=][^\s/>=]*)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]*)))?""")
+_RAW_TEXT = ("script", "style")
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        line = self.getpos()[0]
-        for name, value in attrs:
-            if value is None:
-                continue
-            if name == "id":
-                if value in self.ids:
-                    self.duplicates.append((value, line))
-                self.ids.setdefault(value, line)
-            elif name in LINK_ATTRS and not (tag == "link" and _is_hint(attrs)):
-                self.refs.append((value, line))
-            elif name == "srcset":
-                self.refs.extend(
-                    (item.split()[0], line) for item in value.split(",") if item.strip()
-                )
 
-    handle_startendtag = handle_starttag
+def _start_tags(html_text: str) -> Iterator[tuple[str, list[tuple[str, str | None]], int]]:
+    """(tag, attributes, line) of every start tag, attribute values unescaped."""
+    line, seen, position = 1, 0, 0
+    while (match := _TAG.search(html_text, position)) is not None:
+        position = match.end()
+        name = match.group(1)
+        if name is None:
+            continue
+        line += html_text.count("\n", seen, match.start())
+        seen = match.start()
+        tag = name.lower()
+        attrs: list[tuple[str, str | None]] = []
+        for attr in _ATTR.finditer(match.group(2)):
+            value = next((v for v in attr.group(2, 3, 4) if v is not None), None)
+            attrs.append((attr.group(1).lower(), None if value is None else unescape(value)))
+        yield tag, attrs, line
+        if tag in _RAW_TEXT:
+            close = re.compile(rf"</{tag}\s*>", re.I).search(html_text, position)
+            position = close.end() if close else len(html_text)
 
 
 def _is_hint(attrs: list[tuple[str, str | None]]) -> bool:
@@ -70,17 +78,23 @@ def scan_html(
     reported: frozenset[str] = frozenset(),
 ) -> PageScan:
     """Collect ids and referenced URLs of one HTML document."""
-    scanner = _Scanner()
-    scanner.feed(html_text)
-    scanner.close()
+    ids: dict[str, int] = {}
+    duplicates: list[tuple[str, int]] = []
+    refs: list[tuple[str, int]] = []
+    for tag, attrs, line in _start_tags(html_text):
+        for name, value in attrs:
+            if value is None:
+                continue
+            if name == "id":
+                if value in ids:
+                    duplicates.append((value, line))
+                ids.setdefault(value, line)
+            elif name in LINK_ATTRS and not (tag == "link" and _is_hint(attrs)):
+                refs.append((value, line))
+            elif name == "srcset":
+                refs.extend((item.split()[0], line) for item in value.split(",") if item.strip())
     return PageScan(
-        url,
-        origin,
-        frozenset(scanner.ids),
-        tuple(scanner.refs),
-        tuple(scanner.duplicates),
-        body_links,
-        reported,
+        url, origin, frozenset(ids), tuple(refs), tuple(duplicates), body_links, reported
     )
 
 
@@ -89,10 +103,16 @@ def check_links(
     files: frozenset[str],
     base_path: str,
     templates: Mapping[str, str],
+    only: Collection[str] | None = None,
 ) -> list[SiteError]:
-    """Check every page's references against the built files and their ids."""
+    """Check every page's references against the built files and their ids.
+
+    `only` limits the check to some pages (an incremental build re-checks the pages it rendered
+    and the pages linking to their ids); `scans` must still hold every page, for the ids."""
     errors: list[SiteError] = []
-    for output_path, scan in sorted(scans.items()):
+    targets: dict[tuple[str, str], tuple[str | None, str, str]] = {}
+    chosen = sorted(scans.items()) if only is None else sorted((p, scans[p]) for p in only)
+    for _path, scan in chosen:
         for value, line in scan.duplicate_ids:
             errors.append(
                 SiteError(
@@ -104,43 +124,76 @@ def check_links(
         for href, _line in scan.refs:
             if href in scan.reported:
                 continue
-            problem = _problem(href, scan, output_path, scans, files, base_path)
+            base, _, fragment = href.partition("#")
+            if "%" in fragment:
+                fragment = unquote(fragment)
+            if not base and (not fragment or fragment == "top" or fragment in scan.ids):
+                continue
+            # Most links repeat (nav, assets, other pages): resolve each path once.
+            where = "" if base[:1] == "/" else scan.url
+            resolved = targets.get((where, base))
+            if resolved is None:
+                resolved = targets[where, base] = _resolve(base, scan.url, files, base_path)
+            problem, target, site_path = resolved
+            if problem is None and target and fragment and fragment != "top":
+                target_scan = scans.get(target)
+                if target_scan is not None and fragment not in target_scan.ids:
+                    problem = (
+                        f"broken link: {HREF} (no element with id '{fragment}' on {site_path})"
+                    )
             if problem:
-                errors.append(_locate(problem, href, scan, templates, base_path))
+                errors.append(
+                    _locate(problem.replace(HREF, href), href, scan, templates, base_path)
+                )
     return errors
 
 
-def _problem(
-    href: str,
-    scan: PageScan,
-    output_path: str,
-    scans: Mapping[str, PageScan],
-    files: frozenset[str],
-    base_path: str,
-) -> str | None:
+def cross_page_refs(scan: PageScan, files: frozenset[str], base_path: str) -> PageScan:
+    """A slim copy of a scan checked on its own: only its #links into other existing files.
+
+    A page's links are checked where it is rendered (against the site's list of files and its
+    own ids); what is left needs the ids of other pages, so only that travels to the whole-site
+    check and into the incremental cache, which keeps both small however large the site."""
+    own = url_to_output_path(scan.url)
+    refs = []
+    for href, line in scan.refs:
+        base, _, fragment = href.partition("#")
+        if not (base and fragment) or href in scan.reported:
+            continue
+        problem, target, _ = _resolve(base, scan.url, files, base_path)
+        if problem is None and target and target != own:
+            refs.append((href, line))
+    links = tuple(link for link in scan.body_links if "#" in link.href)
+    return PageScan(scan.url, scan.origin, scan.ids, tuple(refs), (), links, scan.reported)
+
+
+# Problems are worked out once per link target and name the link as written where they are used.
+HREF = "\x00href\x00"
+
+
+def _resolve(
+    base: str, page_url: str, files: frozenset[str], base_path: str
+) -> tuple[str | None, str, str]:
+    """(problem, target output path, site path) of a link without its #fragment; no target when
+    there is nothing more to check."""
     try:
-        parts = urlsplit(href)
+        parts = urlsplit(base)
     except ValueError:
-        return f"malformed URL: {href}"
+        return f"malformed URL: {HREF}", "", ""
     if parts.scheme in IGNORED_SCHEMES or parts.netloc:
-        return None
+        return None, "", ""
     if parts.scheme:
-        return f"unsupported link scheme '{parts.scheme}:' in {href}"
-    target_path = unquote(urlsplit(urljoin(base_path + scan.url.lstrip("/"), href)).path)
+        return f"unsupported link scheme '{parts.scheme}:' in {HREF}", "", ""
+    target_path = unquote(urlsplit(urljoin(base_path + page_url.lstrip("/"), base)).path)
     if not target_path.startswith(base_path):
-        return f"link {href} points outside the site's base path {base_path}"
+        return f"link {HREF} points outside the site's base path {base_path}", "", ""
     site_path = "/" + target_path[len(base_path) :]
     target = url_to_output_path(site_path)
     if target not in files:
         if target + "/index.html" in files:
-            return f"link {href} needs a trailing slash"
-        return f"broken link: {href} (no page or file at {site_path})"
-    fragment = unquote(parts.fragment)
-    if fragment and fragment != "top":
-        target_scan = scans.get(target)
-        if target_scan is not None and fragment not in target_scan.ids:
-            return f"broken link: {href} (no element with id '{fragment}' on {site_path})"
-    return None
+            return f"link {HREF} needs a trailing slash", "", ""
+        return f"broken link: {HREF} (no page or file at {site_path})", "", ""
+    return None, target, site_path
 
 
 def _locate(

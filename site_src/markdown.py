@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import posixpath
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
@@ -34,7 +34,7 @@ def make_markdown(raw_html: bool = True) -> MarkdownIt:
     """Build the one Markdown parser every page uses; its options are part of the cache key."""
     md = MarkdownIt(
         "commonmark",
-        {"typographer": True, "html": raw_html, "highlight": highlight_code},
+        {"typographer": True, "html": raw_html, "highlight": make_highlighter()},
     )
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     md.use(footnote_plugin).use(attrs_plugin).use(attrs_block_plugin)
@@ -44,7 +44,20 @@ def make_markdown(raw_html: bool = True) -> MarkdownIt:
     return md
 
 
-def highlight_code(code: str, language: str, _attrs: str) -> str:
+def make_highlighter() -> Callable[[str, str, str], str]:
+    """`highlight_code` with one formatter for every block (making one per block costs more than
+    highlighting most blocks)."""
+    formatter = HtmlFormatter(nowrap=True)
+
+    def highlight(code: str, language: str, attrs: str) -> str:
+        return highlight_code(code, language, attrs, formatter)
+
+    return highlight
+
+
+def highlight_code(
+    code: str, language: str, _attrs: str, formatter: HtmlFormatter[str] | None = None
+) -> str:
     """Highlight fenced code with Pygments at build time, so pages need no JavaScript."""
     try:
         lexer = get_lexer_by_name(language) if language else None
@@ -52,7 +65,7 @@ def highlight_code(code: str, language: str, _attrs: str) -> str:
         lexer = None
     if lexer is None:
         return ""
-    body = highlight(code, lexer, HtmlFormatter(nowrap=True))
+    body = highlight(code, lexer, formatter or HtmlFormatter(nowrap=True))
     lang = html.escape(language, quote=True)
     return f'<pre class="highlight"><code class="language-{lang}">{body}</code></pre>\n'
 

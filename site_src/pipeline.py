@@ -1,47 +1,86 @@
-"""The build, top to bottom: load config -> load content -> render Markdown -> resolve links ->
-render templates -> write output. Each stage collects every problem it finds; the build fails
-with all of them together, before the output folder is touched.
+"""The build, top to bottom: load -> parse front matter -> index the site (URLs, nav) -> plan
+what the incremental cache lets us keep -> render the rest on every core -> generated files ->
+check every link -> put the result in place. Each stage collects every problem it finds; the
+build fails with all of them together, and a failed build never touches the output folder.
+
+Rendering runs in worker processes (`parallel.py`) that write pages straight into a staging
+folder and send back only what the link checker needs, so memory stays flat as sites grow.
+
+Incremental builds (`cache.py`): an output file whose inputs hash to the key the cache recorded,
+and whose bytes on disk are still the recorded ones, is not rendered again. A build that changes
+nothing writes nothing. Otherwise unchanged files are hard-linked into the staging folder, which
+replaces the output folder in one rename as in a full build (or, when exactly one file changed,
+that file is renamed into place: just as atomic, and much cheaper for a dev server's edits).
+Either way the output is byte-identical to a clean build.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+import shutil
+import stat
 import time
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from .cache import (
+    BuildCache,
+    FileRecord,
+    Parsed,
+    changed_paths,
+    digest_bytes,
+    digest_of,
+    digest_texts,
+    engine_digest,
+    page_key,
+    record_of,
+    trusted_files,
+)
 from .config import Config
-from .content import claimed_outputs, find_sources, load_data, parse_page, read_templates
-from .errors import BuildFailed, Location, SiteError, located
-from .links import PageScan, check_links, scan_html
-from .markdown import make_markdown, render_markdown
-from .model import Asset, NavItem, Page, RenderedBody, Source
+from .content import claimed_outputs, decode, load_data, parse_page, read_templates
+from .errors import BuildFailed, Location, SiteError, located, project_path
+from .links import check_links, cross_page_refs, scan_html
+from .model import Asset, NavItem, Page, Source
 from .output import (
+    MARKER,
+    MARKER_TEXT,
     collect_assets,
     commit,
-    copy_assets,
     discard,
     open_staging,
     output_collisions,
     output_folder_problems,
     reserved_outputs,
-    write_file,
+    safe_target,
 )
+from .parallel import PageTask, RenderJob, render_all, worker_count
+from .paths import check_inside, check_source_name
 from .render import (
+    SiteView,
     make_environment,
     make_site_view,
     render_404,
     render_ics,
-    render_page,
     render_robots,
     render_sitemap,
 )
 
+# A source modified less than this long before a build is read again by the next build, even
+# if its size and time stamp look the same (time stamps are only as fine as the kernel's clock).
+SETTLED_NS = 2_000_000_000
+
 
 @dataclass(frozen=True, slots=True)
 class BuildResult:
-    """What a successful build made, for the summary line."""
+    """What a successful build made: counts for the summary line, and what changed.
+
+    `changed` lists output paths whose bytes differ from the previous output folder (added,
+    removed or rewritten), so a dev server can tell a stylesheet-only change from a page change;
+    `rendered` lists the pages rendered by this build (the rest were kept from the cache).
+    """
 
     pages: int
     assets: int
@@ -49,72 +88,218 @@ class BuildResult:
     seconds: float
     warnings: tuple[SiteError, ...]
     output_dir: Path | None
+    changed: tuple[str, ...] = ()
+    rendered: tuple[str, ...] = ()
 
 
-def build_site(config: Config, *, write: bool = True, strict: bool = False) -> BuildResult:
-    """Build the whole site; raise BuildFailed listing every error, leaving the output untouched."""
+@dataclass(frozen=True, slots=True)
+class Inputs:
+    """Everything the build read, before any rendering."""
+
+    parsed: dict[str, Parsed]
+    pages: list[Page]
+    nav: list[NavItem]
+    data: dict[str, Any]
+    assets: dict[str, Asset]
+    templates: dict[str, str]
+    site: SiteView
+    digest: str
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What this build must make, and which files of the current output it may keep."""
+
+    tasks: list[PageTask]
+    kept_pages: dict[str, FileRecord]
+    extras_kept: bool
+    kept_assets: dict[str, FileRecord]
+    untouched: bool
+    exact: bool
+
+
+def build_site(
+    config: Config,
+    *,
+    write: bool = True,
+    strict: bool = False,
+    cache: BuildCache | None = None,
+    processes: int | None = None,
+) -> BuildResult:
+    """Build the site; raise BuildFailed listing every error, leaving the output untouched.
+
+    `cache`: pass a `BuildCache` to keep it in memory between builds (a dev server; it is
+    updated in place after each successful build and never saved unless you call `save`);
+    leave it out to use the cache saved in `config.cache_dir`, which this call loads and saves.
+    `processes`: how many processes render pages (default: every core this process may use).
+    `write=False` checks everything and writes nothing (neither output nor cache).
+    """
     started = time.perf_counter()
+    store = cache if cache is not None else BuildCache.load(config.cache_dir)
     errors: list[SiteError] = []
-    # Load: content, data files, static assets, template sources.
-    sources, problems = find_sources(config)
+    # Load and parse: sources are hashed; front matter is parsed only where the hash is new.
+    inputs, warnings = load_inputs(config, store, errors)
+    if strict:
+        errors += warnings
+    # Plan: keep every output file whose key and bytes on disk are what the cache recorded.
+    plan = make_plan(config, store, inputs, write)
+    if plan.untouched and not errors:
+        seconds = time.perf_counter() - started
+        output = config.output_dir if write else None
+        files = len(set(store.files) - {MARKER}) if write else 0
+        return BuildResult(
+            len(inputs.pages), len(inputs.assets), files, seconds, tuple(warnings), output
+        )
+    # Render the rest into a staging folder, check every link, and put the result in place.
+    # Once an error is known the build has failed: keep checking, but write nothing.
+    errors += output_folder_problems(config.output_dir, config.root)
+    staging = open_staging(config.output_dir) if write and not errors else None
+    try:
+        new, count = make_outputs(
+            config, store, inputs, plan, staging, processes or worker_count(), errors
+        )
+        if errors:
+            raise BuildFailed(errors + ([] if strict else warnings))
+        if staging is not None:
+            publish(config.output_dir, store, new, staging, plan.exact)
+    finally:
+        if staging is not None and staging.exists():
+            discard(staging)
+    changed: list[str] = []
+    if write:
+        changed = changed_paths(store.files, new.files)
+        store.replace(new)
+        if cache is None:
+            store.save(config.cache_dir)
+    seconds = time.perf_counter() - started
+    rendered = tuple(task.page.output_path for task in plan.tasks)
+    output = config.output_dir if write else None
+    return BuildResult(
+        len(inputs.pages),
+        len(inputs.assets),
+        count,
+        seconds,
+        tuple(warnings),
+        output,
+        tuple(changed),
+        rendered,
+    )
+
+
+# --- Load ----------------------------------------------------------------------------------
+
+
+def load_inputs(
+    config: Config, store: BuildCache, errors: list[SiteError]
+) -> tuple[Inputs, list[SiteError]]:
+    """Read everything a build depends on; the site digest covers all of it but page texts."""
+    parsed, problems = read_sources(config, store)
     errors += problems
     data, problems = load_data(config)
     errors += problems
     assets = collect_assets(config.static_dir, config.root)
     templates = read_templates(config)
-    # Parse front matter, choose pages, resolve URLs and navigation.
-    pages, warnings, problems = parse_pages(sources, config)
-    errors += problems + check_unique_urls(pages, config)
+    warnings = [warning for entry in parsed.values() for warning in entry.warnings]
+    pages = [e.page for e in parsed.values() if config.drafts or not e.page.meta.draft]
+    errors += check_unique_urls(pages, config)
     outputs = [(page.source, page.output_path) for page in pages]
     errors += output_collisions(outputs, assets.values(), reserved_outputs(config.calendar))
     nav, problems = resolve_nav(config, pages)
     errors += problems
-    # Markdown, with links to .md sources turned into URLs.
-    md = make_markdown(config.raw_html)
+    site = make_site_view(config, pages, nav)
     urls = {page.source: page.url for page in pages}
-    bodies: list[RenderedBody] = []
-    for page in pages:
-        body, problems = render_markdown(md, page, urls, config.base_path)
-        bodies.append(body)
-        errors += problems
-    if strict:
-        errors += warnings
-    # Templates and generated files, written to a staging folder and checked as a whole.
-    errors += output_folder_problems(config.output_dir, config.root)
-    # Once an error is known the build has failed: keep checking, but write nothing.
-    staging = open_staging(config.output_dir) if write and not errors else None
-    try:
-        files, scans = write_outputs(config, staging, pages, bodies, nav, data, assets, errors)
-        claimed = {p.output_path for p in pages} | claimed_outputs(errors, config)
-        errors += check_links(scans, frozenset(files | claimed), config.base_path, templates)
-        if errors:
-            raise BuildFailed(errors + ([] if strict else warnings))
-        if staging is not None:
-            commit(staging, config.output_dir)
-    finally:
-        if staging is not None and staging.exists():
-            discard(staging)
-    seconds = time.perf_counter() - started
-    output_dir = config.output_dir if write else None
-    return BuildResult(len(pages), len(assets), len(files), seconds, tuple(warnings), output_dir)
+    digest = digest_of(
+        engine_digest(),
+        repr(config),
+        digest_texts(templates),
+        digest_texts(data_files(config)),
+        sorted((a.logical, a.digest) for a in assets.values()),
+        site,
+        urls,
+    )
+    return Inputs(parsed, pages, nav, data, assets, templates, site, digest), warnings
 
 
-def parse_pages(
-    sources: Iterable[Source], config: Config
-) -> tuple[list[Page], list[SiteError], list[SiteError]]:
-    """Parse every source; drop drafts unless asked for them."""
+def read_sources(config: Config, store: BuildCache) -> tuple[dict[str, Parsed], list[SiteError]]:
+    """Hash every .md file under the content folder; parse front matter the cache has not seen.
+
+    Page texts are not kept (a worker reads its page again), so memory stays flat as sites grow.
+    """
     content_root = config.content_dir.relative_to(config.root).as_posix()
-    pages, warnings, errors = [], [], []
-    for source in sources:
+    parsed: dict[str, Parsed] = {}
+    if not config.content_dir.is_dir():
+        folder = project_path(str(config.content_dir), str(config.root))
+        hint = "Run the command in the project folder, pass --root, or create the folder."
+        return parsed, [SiteError(f"there is no content folder {folder}/", None, hint)]
+    errors: list[SiteError] = []
+    settled = time.time_ns() - SETTLED_NS
+    for name in markdown_files(config.content_dir, content_root):
+        path = config.root / name
         try:
-            page, found = parse_page(source, content_root)
+            entry = read_source(config, store.parsed.get(name), path, name, settled)
         except SiteError as error:
             errors.append(error)
             continue
-        warnings += found
-        if config.drafts or not page.meta.draft:
-            pages.append(page)
-    return pages, warnings, errors
+        if entry is not None:
+            parsed[name] = entry
+    return parsed, errors
+
+
+def read_source(
+    config: Config, known: Parsed | None, path: Path, name: str, settled: int
+) -> Parsed | None:
+    """One source, parsed; the cached entry if `stat` or the hash says it has not changed.
+
+    None for a folder named like a page. The checks of `content.find_sources` apply."""
+    try:
+        info = os.stat(path)
+        if known is not None and (known.size, known.mtime_ns) == (info.st_size, info.st_mtime_ns):
+            return known
+        if stat.S_ISDIR(info.st_mode):
+            return None
+        check_source_name(path.relative_to(config.content_dir), name)
+        check_inside(path, config.root, name)
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SiteError(
+            f"cannot read the file: {exc.strerror or exc}",
+            Location(name),
+            "Check that it is a readable file, not a folder or a broken link.",
+        ) from None
+    digest = digest_bytes(raw)
+    mtime = info.st_mtime_ns if info.st_mtime_ns < settled and len(raw) == info.st_size else -1
+    if known is not None and known.digest == digest:
+        return replace(known, size=info.st_size, mtime_ns=mtime)
+    content_root = config.content_dir.relative_to(config.root).as_posix()
+    page, warnings = parse_page(Source(name, decode(raw, name)), content_root)
+    light = replace(page, markdown="", text="")
+    return Parsed(digest, light, tuple(warnings), info.st_size, mtime)
+
+
+def markdown_files(folder: Path, prefix: str) -> list[str]:
+    """Paths (from the project root, sorted) of the .md files under `folder`, skipping dot-names.
+
+    Sorted the way `sorted(folder.rglob("*.md"))` sorts them, without a Path object per file."""
+    found: list[tuple[tuple[str, ...], str]] = []
+    stack: list[tuple[Path, tuple[str, ...]]] = [(folder, ())]
+    while stack:
+        current, parts = stack.pop()
+        for entry in os.scandir(current):
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir():
+                stack.append((Path(entry.path), (*parts, entry.name)))
+            elif entry.name.endswith(".md"):
+                found.append(((*parts, entry.name), "/".join((prefix, *parts, entry.name))))
+    return [name for _, name in sorted(found)]
+
+
+def data_files(config: Config) -> dict[str, bytes]:
+    """The data folder's files as bytes, for the site digest."""
+    folder = config.data_dir
+    if not folder.is_dir():
+        return {}
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
 
 
 def check_unique_urls(pages: Sequence[Page], config: Config) -> list[SiteError]:
@@ -125,11 +310,12 @@ def check_unique_urls(pages: Sequence[Page], config: Config) -> list[SiteError]:
         other = seen.setdefault(page.url, page)
         if other is not page:
             line = page.meta.lines.get("slug", 1)
+            text = (config.root / page.source).read_text(encoding="utf-8", errors="replace")
             errors.append(
                 located(
                     f"two pages have the URL {page.url}: {other.source} and {page.source}",
                     page.source,
-                    page.text,
+                    text,
                     line,
                     1,
                     "Rename one file or give it a different slug.",
@@ -161,56 +347,219 @@ def resolve_nav(config: Config, pages: Sequence[Page]) -> tuple[list[NavItem], l
     return items, errors
 
 
-def write_outputs(
+# --- Plan ----------------------------------------------------------------------------------
+
+
+def make_plan(config: Config, store: BuildCache, inputs: Inputs, write: bool) -> Plan:
+    """Split the outputs into files to make and files the current output folder already holds."""
+    if write:
+        trusted, exact = trusted_files(store, config.output_dir)
+    else:
+        trusted, exact = set(store.files), False
+    tasks, kept_pages = [], {}
+    for page in inputs.pages:
+        key = page_key(inputs.digest, inputs.parsed[page.source].digest)
+        out = page.output_path
+        old = store.files.get(out)
+        if old is not None and old.key == key and out in trusted and out in store.scans:
+            kept_pages[out] = old
+        else:
+            tasks.append(PageTask(page, inputs.parsed[page.source].digest, key))
+    extras = extra_names(config)
+    extras_kept = all(
+        name in trusted and store.files[name].key == inputs.digest for name in extras
+    ) and ("404.html" in store.scans)
+    kept_assets = {
+        a.output: store.files[a.output]
+        for a in inputs.assets.values()
+        if a.output in trusted and store.files[a.output].key == a.digest
+    }
+    expected = len(kept_pages) + len(extras) + len(kept_assets)
+    untouched = (
+        exact
+        and not tasks
+        and extras_kept
+        and len(kept_assets) == len(inputs.assets)
+        and expected == len(store.files)
+    )
+    return Plan(tasks, kept_pages, extras_kept, kept_assets, untouched, exact)
+
+
+def extra_names(config: Config) -> list[str]:
+    """The generated files besides pages and static assets."""
+    names = ["404.html", "sitemap.xml", "robots.txt", ".nojekyll", MARKER]
+    if config.cname:
+        names.append("CNAME")
+    if config.calendar:
+        names.append(f"{config.calendar}.ics")
+    return names
+
+
+# --- Render, link and check ----------------------------------------------------------------
+
+
+def make_outputs(
     config: Config,
+    store: BuildCache,
+    inputs: Inputs,
+    plan: Plan,
     staging: Path | None,
-    pages: Sequence[Page],
-    bodies: Sequence[RenderedBody],
-    nav: Sequence[NavItem],
-    data: dict[str, Any],
-    assets: dict[str, Asset],
+    processes: int,
     errors: list[SiteError],
-) -> tuple[set[str], dict[str, PageScan]]:
-    """Render every output file, write it (unless checking only) and scan HTML for the link check."""
-    env = make_environment(config, assets)
-    site = make_site_view(config, pages, nav)
-    files: set[str] = {asset.output for asset in assets.values()}
-    scans: dict[str, PageScan] = {}
+) -> tuple[BuildCache, int]:
+    """Render the planned pages (in parallel), keep the rest, add generated files and assets,
+    then check every link of the whole site against the whole site."""
+    new = BuildCache(
+        store.engine or engine_digest(), inputs.parsed, output_dir=str(config.output_dir)
+    )
+    urls = {page.source: page.url for page in inputs.pages}
+    # Pages whose source failed to load still count as existing: one error each is enough.
+    claimed = claimed_outputs(errors, config)
+    files = frozenset(
+        [*(page.output_path for page in inputs.pages), *extra_names(config), *claimed]
+        + [asset.output for asset in inputs.assets.values()]
+    )
+    job = RenderJob(
+        config, inputs.assets, inputs.site, inputs.data, urls, staging, files, inputs.templates
+    )
+    names: set[str] = set()
+    for result in render_all(job, plan.tasks, processes):
+        errors += result.errors
+        names.add(result.output_path)
+        if result.scan is not None:
+            new.scans[result.output_path] = result.scan
+        if result.record is not None:
+            new.files[result.output_path] = result.record
+    for out, record in plan.kept_pages.items():
+        names.add(out)
+        new.scans[out] = store.scans[out]
+        keep(out, record, new.files)
+    names |= make_extras(config, store, inputs, plan, staging, new, files, errors)
+    names |= place_assets(config, inputs.assets, plan, staging, new)
+    only = pages_to_check(config, store, new, plan, names)
+    errors += check_links(new.scans, files | names, config.base_path, inputs.templates, only)
+    return new, len(names - {MARKER})
 
-    def emit(path: str, content: str | bytes) -> None:
-        files.add(path)
-        if staging is not None:
-            write_file(staging, path, content)
 
-    for page, body in zip(pages, bodies, strict=True):
-        files.add(
-            page.output_path
-        )  # it exists even if its template fails: no follow-on link errors
-        try:
-            html = render_page(env, config, site, data, page, body)
-        except SiteError as error:
-            errors.append(error)
-            continue
-        scans[page.output_path] = scan_html(
-            html, page.url, page.source, body.links, body.unresolved
-        )
-        emit(page.output_path, html)
+def publish(out_dir: Path, store: BuildCache, new: BuildCache, staging: Path, exact: bool) -> None:
+    """Put a successful build in place with one atomic rename, so readers never see a mix.
+
+    Usually that swaps the staging folder in, after hard-linking every carried-over file into it.
+    When the output folder is exactly as the cache recorded and only one file's bytes changed
+    (the usual edit in a dev server), renaming that one file over the old one is just as atomic
+    and spares relinking and deleting thousands of files; files rendered again with the same
+    bytes are then left as they are."""
+    written = [name for name, record in new.files.items() if store.files.get(name) is not record]
+    changed = [
+        n for n in written if n not in store.files or store.files[n].digest != new.files[n].digest
+    ]
+    if exact and len(changed) <= 1 and set(new.files) == set(store.files) | set(changed):
+        for name in written:
+            if name not in changed:
+                new.files[name] = replace(store.files[name], key=new.files[name].key)
+        for name in changed:
+            target = safe_target(out_dir, name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging / name, target)
+        discard(staging)
+        return
+    for name, record in new.files.items():
+        if store.files.get(name) is record:
+            target = safe_target(staging, name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(out_dir / name, target)
+    commit(staging, out_dir)
+    marker = new.files[MARKER]  # `commit` writes the marker again: record what it wrote
+    new.files[MARKER] = record_of(out_dir / MARKER, marker.key, marker.digest)
+
+
+def pages_to_check(
+    config: Config, store: BuildCache, new: BuildCache, plan: Plan, names: set[str]
+) -> set[str] | None:
+    """Which pages' links need checking (None: all). When the set of files is what the last
+    successful build checked, a kept page's links can only break through the ids of a page
+    rendered now, so only the rendered pages and kept pages with #links to them (or relative
+    #links, which are not worth resolving here) are checked again."""
+    if names != set(store.files) or not plan.kept_pages:
+        return None
+    rendered = {task.page.output_path for task in plan.tasks}
+    if not plan.extras_kept:
+        rendered.add("404.html")
+    absolute = {config.base_path + task.page.url.lstrip("/") for task in plan.tasks}
+    absolute.add(config.base_path + "404.html")
+    for out in plan.kept_pages:
+        for href, _line in new.scans[out].refs:
+            base, hash_sign, _ = href.partition("#")
+            if hash_sign and base and (base[:1] != "/" or base in absolute):
+                rendered.add(out)
+                break
+    return rendered & set(new.scans)
+
+
+def keep(name: str, record: FileRecord, files: dict[str, FileRecord]) -> None:
+    """Carry an unchanged file over; `publish` links it into place if the folder is swapped."""
+    files[name] = record
+
+
+def make_extras(
+    config: Config,
+    store: BuildCache,
+    inputs: Inputs,
+    plan: Plan,
+    staging: Path | None,
+    new: BuildCache,
+    files: frozenset[str],
+    errors: list[SiteError],
+) -> set[str]:
+    """404, sitemap, robots, .nojekyll, CNAME and the calendar: kept, or made again together."""
+    names = extra_names(config)
+    if plan.extras_kept:
+        new.scans["404.html"] = store.scans["404.html"]
+        for name in names:
+            keep(name, store.files[name], new.files)
+        return set(names)
+    env = make_environment(config, inputs.assets)
+    contents: dict[str, str | bytes] = {}
     try:
-        html = render_404(env, config, site, data)
-        scans["404.html"] = scan_html(html, "/404.html", "templates/404.html")
-        emit("404.html", html)
+        html = render_404(env, config, inputs.site, inputs.data)
+        scan = scan_html(html, "/404.html", "templates/404.html")
+        errors += check_links({"404.html": scan}, files, config.base_path, inputs.templates)
+        new.scans["404.html"] = cross_page_refs(scan, files, config.base_path)
+        contents["404.html"] = html
     except SiteError as error:
         errors.append(error)
-    emit("sitemap.xml", render_sitemap(config, pages))
-    emit("robots.txt", render_robots(config))
-    emit(".nojekyll", "")
+    contents["sitemap.xml"] = render_sitemap(config, inputs.pages)
+    contents["robots.txt"] = render_robots(config)
+    contents[".nojekyll"] = ""
+    contents[MARKER] = MARKER_TEXT
     if config.cname:
-        emit("CNAME", config.cname.strip() + "\n")
+        contents["CNAME"] = config.cname.strip() + "\n"
     if config.calendar:
         try:
-            emit(f"{config.calendar}.ics", render_ics(config, data.get(config.calendar)))
+            contents[f"{config.calendar}.ics"] = render_ics(
+                config, inputs.data.get(config.calendar)
+            )
         except SiteError as error:
             errors.append(error)
-    if staging is not None:
-        copy_assets(staging, config.static_dir, assets)
-    return files, scans
+    for name, content in contents.items():
+        raw = content.encode("utf-8") if isinstance(content, str) else content
+        if staging is not None:
+            target = safe_target(staging, name)
+            target.write_bytes(raw)
+            new.files[name] = record_of(target, inputs.digest, hashlib.sha256(raw).hexdigest())
+    return set(names)
+
+
+def place_assets(
+    config: Config, assets: dict[str, Asset], plan: Plan, staging: Path | None, new: BuildCache
+) -> set[str]:
+    """Static files under their hashed names: linked if unchanged, copied otherwise."""
+    for asset in assets.values():
+        if asset.output in plan.kept_assets:
+            keep(asset.output, plan.kept_assets[asset.output], new.files)
+        elif staging is not None:
+            target = safe_target(staging, asset.output)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(config.static_dir / asset.logical, target)
+            new.files[asset.output] = record_of(target, asset.digest, asset.digest)
+    return {asset.output for asset in assets.values()}

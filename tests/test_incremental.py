@@ -1,0 +1,245 @@
+"""Incremental builds: keep what did not change, render what did, and end byte-identical to a
+clean build. Every test builds a small synthetic site (bench/generate.py) in a temporary folder."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bench.generate import write_site
+from site_src.cache import CACHE_FILE, BuildCache
+from site_src.config import Config
+from site_src.errors import BuildFailed
+from site_src.output import MARKER
+from site_src.pipeline import BuildResult, build_site
+
+from .conftest import config_for
+
+PAGES = 12
+ALL_PAGES = {"index.html", *(f"page-{n:05d}/index.html" for n in range(1, PAGES))}
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    return write_site(PAGES, tmp_path / "site", seed=7)
+
+
+def build(root: Path, **options: object) -> BuildResult:
+    return build_site(config_for(root), **options)  # type: ignore[arg-type]
+
+
+def snapshot(folder: Path) -> dict[str, tuple[bytes, int, int]]:
+    """Every file's bytes, inode and modification time: a rewrite changes the last two."""
+    found = {}
+    for path in folder.rglob("*"):
+        if path.is_file():
+            info = path.stat()
+            found[path.relative_to(folder).as_posix()] = (
+                path.read_bytes(),
+                info.st_ino,
+                info.st_mtime_ns,
+            )
+    return found
+
+
+def clean_build(root: Path, tmp: Path) -> dict[str, bytes]:
+    """The same project built from scratch somewhere else, for byte-for-byte comparison."""
+    copy = tmp / "clean"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(root, copy, ignore=shutil.ignore_patterns("_site", ".site_cache"))
+    build(copy)
+    return {name: data for name, (data, _, _) in snapshot(copy / "_site").items()}
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_first_build_renders_everything_and_saves_the_cache(site: Path) -> None:
+    result = build(site)
+    assert set(result.rendered) == ALL_PAGES
+    assert {"404.html", "sitemap.xml", *ALL_PAGES} <= set(result.changed)
+    assert (site / ".site_cache" / CACHE_FILE).is_file()
+
+
+def test_a_no_op_rebuild_writes_nothing(site: Path) -> None:
+    build(site)
+    before = snapshot(site / "_site")
+    cache_stat = (site / ".site_cache" / CACHE_FILE).stat()
+    neighbours = sorted(p.name for p in site.iterdir())
+    result = build(site)
+    assert result.rendered == () and result.changed == ()
+    assert result.pages == PAGES and result.files == len(set(before) - {MARKER})
+    assert snapshot(site / "_site") == before
+    assert (site / ".site_cache" / CACHE_FILE).stat().st_mtime_ns == cache_stat.st_mtime_ns
+    assert sorted(p.name for p in site.iterdir()) == neighbours
+
+
+def test_a_one_page_edit_renders_that_page_only(site: Path, tmp_path: Path) -> None:
+    build(site)
+    before = snapshot(site / "_site")
+    edit(site / "content" / "page-00003.md", "\n## ", "\nA new sentence.\n\n## ")
+    result = build(site)
+    assert result.rendered == ("page-00003/index.html",)
+    assert result.changed == ("page-00003/index.html",)
+    after = snapshot(site / "_site")
+    for name, (data, inode, _) in before.items():
+        if name != "page-00003/index.html":
+            assert after[name][:2] == (data, inode), name  # the very same file, hard-linked
+    assert {n: d for n, (d, _, _) in after.items()} == clean_build(site, tmp_path)
+
+
+def test_a_title_change_renders_every_page_that_shows_the_site_index(
+    site: Path, tmp_path: Path
+) -> None:
+    build(site)
+    edit(site / "content" / "page-00004.md", "title: ", "title: Renamed ")
+    result = build(site)
+    assert set(result.rendered) == ALL_PAGES
+    assert "page-00004/index.html" in result.changed and "sitemap.xml" not in result.changed
+    assert {n: d for n, (d, _, _) in snapshot(site / "_site").items()} == clean_build(
+        site, tmp_path
+    )
+
+
+def test_links_into_an_edited_page_are_checked_again(site: Path) -> None:
+    """A page that links to a heading is not rendered again, but its link is checked again
+    (against the cached scans of every other page), so removing the heading fails the build."""
+    build(site)
+    target = next(
+        (page, href)
+        for page in sorted((site / "content").glob("*.md"))
+        for href in page.read_text().split("](")[1:]
+        if "#" in href.split(")")[0] and not href.startswith(page.name)
+    )
+    linked_file, anchor = target[1].split(")")[0].split("#")
+    heading = anchor.replace("-", " ").capitalize()
+    before = snapshot(site / "_site")
+    edit(site / "content" / linked_file, f"## {heading}", "## Something else entirely")
+    with pytest.raises(BuildFailed) as caught:
+        build(site)
+    assert any(
+        anchor in e.message and e.where and e.where.path == f"content/{target[0].name}"
+        for e in caught.value.errors
+    )
+    assert snapshot(site / "_site") == before
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        ("templates/base.html", "<main>", '<main class="x">'),
+        ("site.yml", "title: Synthetic site", "title: Another site"),
+        ("data/extra.yml", None, "key: value\n"),
+        ("static/site.css", "16px", "17px"),
+    ],
+)
+def test_a_template_config_data_or_asset_change_renders_everything(
+    site: Path, tmp_path: Path, change: tuple[str, str | None, str]
+) -> None:
+    build(site)
+    name, old, new = change
+    path = site / name
+    if old is None:
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(new)
+    else:
+        edit(path, old, new)
+    result = build(site)
+    assert set(result.rendered) == ALL_PAGES
+    assert {n: d for n, (d, _, _) in snapshot(site / "_site").items()} == clean_build(
+        site, tmp_path
+    )
+
+
+def test_a_deleted_page_disappears_from_the_output(site: Path, tmp_path: Path) -> None:
+    build(site)
+    for page in (site / "content").glob("*.md"):  # nothing may link to the page we delete
+        text = page.read_text(encoding="utf-8")
+        page.write_text(re.sub(r"\]\(page-00005\.md[^)]*\)", "](index.md)", text), encoding="utf-8")
+    (site / "content" / "page-00005.md").unlink()
+    result = build(site)
+    assert "page-00005/index.html" in result.changed
+    assert not (site / "_site" / "page-00005").exists()
+    assert {n: d for n, (d, _, _) in snapshot(site / "_site").items()} == clean_build(
+        site, tmp_path
+    )
+
+
+def test_a_corrupt_cache_means_a_full_build(site: Path, tmp_path: Path) -> None:
+    build(site)
+    (site / ".site_cache" / CACHE_FILE).write_bytes(b"not a cache at all")
+    result = build(site)
+    assert set(result.rendered) == ALL_PAGES
+    assert {n: d for n, (d, _, _) in snapshot(site / "_site").items()} == clean_build(
+        site, tmp_path
+    )
+
+
+def test_a_cache_from_another_engine_version_means_a_full_build(site: Path) -> None:
+    build(site)
+    folder = site / ".site_cache"
+    cache = BuildCache.load(folder)
+    assert cache.files
+    cache.engine = "site_src 0.0.0 with other libraries"
+    cache.save(folder)
+    assert not BuildCache.load(folder).files
+    assert set(build(site).rendered) == ALL_PAGES
+
+
+def test_damaged_output_is_detected_and_repaired(site: Path, tmp_path: Path) -> None:
+    build(site)
+    out = site / "_site"
+    (out / "page-00002" / "index.html").unlink()
+    (out / "page-00006" / "index.html").write_text("edited by hand")
+    (out / "stray.txt").write_text("left over")
+    result = build(site)
+    assert set(result.rendered) == {"page-00002/index.html", "page-00006/index.html"}
+    assert not (out / "stray.txt").exists()
+    assert {n: d for n, (d, _, _) in snapshot(out).items()} == clean_build(site, tmp_path)
+
+
+def test_a_failed_incremental_build_keeps_the_site_and_the_cache(
+    site: Path, tmp_path: Path
+) -> None:
+    build(site)
+    before = snapshot(site / "_site")
+    page = site / "content" / "page-00003.md"
+    good = page.read_text()
+    page.write_text(good + "\n[gone](missing.md)\n")
+    with pytest.raises(BuildFailed):
+        build(site)
+    assert snapshot(site / "_site") == before
+    page.write_text(good)
+    result = build(site)
+    assert result.rendered == ()
+    assert snapshot(site / "_site") == before
+
+
+def test_an_in_memory_cache_is_updated_and_never_written(site: Path) -> None:
+    """How a long-running process (the dev server) keeps the cache between rebuilds."""
+    config: Config = replace(config_for(site), cache_dir=site / "no-cache-here")
+    cache = BuildCache()
+    assert set(build_site(config, cache=cache).rendered) == ALL_PAGES
+    edit(site / "content" / "page-00001.md", "\n## ", "\nEdited.\n\n## ")
+    assert build_site(config, cache=cache).changed == ("page-00001/index.html",)
+    assert build_site(config, cache=cache).changed == ()
+    assert not (site / "no-cache-here").exists()
+
+
+def test_check_mode_uses_the_cache_but_writes_nothing(site: Path) -> None:
+    build(site)
+    before = snapshot(site / "_site")
+    cache_stat = (site / ".site_cache" / CACHE_FILE).stat()
+    edit(site / "content" / "page-00003.md", "\n## ", "\n[gone](missing.md)\n\n## ")
+    with pytest.raises(BuildFailed):
+        build(site, write=False)
+    assert snapshot(site / "_site") == before
+    assert os.stat(site / ".site_cache" / CACHE_FILE).st_mtime_ns == cache_stat.st_mtime_ns
