@@ -11,7 +11,7 @@ from typing import TextIO
 from .config import Config, load_config
 from .deploy import deploy
 from .devserver import Event, Listening, ServeOptions, serve
-from .errors import BuildFailed, SiteError, format_text
+from .errors import BuildFailed, SiteError, format_text, sort_problems
 from .pipeline import BuildResult, build_site
 from .scaffold import create_page, plan_page
 
@@ -95,6 +95,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return report_failure(failed.errors, sys.stderr)
     except SiteError as error:
         return report_failure([error], sys.stderr)
+    except OSError as exc:
+        # The file system refused (disk full, no permission): the user's to fix, not a crash.
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"{where}error: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("\nInterrupted; the previous output folder is unchanged.", file=sys.stderr)
         return 130
@@ -107,8 +112,8 @@ def run(args: argparse.Namespace, config: Config, out: TextIO) -> int:
         return run_new(args, config, out)
     result = build_site(config, write=args.command != "check", strict=args.strict)
     if not args.quiet:
-        for warning in result.warnings:
-            print(format_text([warning]), file=sys.stderr)
+        if result.warnings:
+            print(format_text(sort_problems(result.warnings)) + "\n", file=sys.stderr)
         print(summary(result, config, args.command), file=out)
     if args.command == "deploy":
         deploy(
@@ -194,7 +199,7 @@ def summary(result: BuildResult, config: Config, command: str) -> str:
 
 
 def report_failure(errors: Sequence[SiteError], err: TextIO) -> int:
-    print(format_text(errors), file=err)
+    print(format_text(sort_problems(errors)), file=err)
     count = sum(1 for e in errors if e.severity == "error") or len(errors)
     print(f"\nBuild failed with {count} error(s); the output folder was not changed.", file=err)
     return 1

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,16 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from .errors import BuildFailed, Location, SiteError, from_yaml_error, located
+from .errors import (
+    BuildFailed,
+    Location,
+    SiteError,
+    located,
+    parse_yaml,
+    project_path,
+    read_text,
+    short_repr,
+)
 
 CONFIG_FILE = "site.yml"
 BASE_URL_ENV = "SITE_BASE_URL"
@@ -86,6 +96,11 @@ SCHEMA: dict[str, tuple[type | tuple[type, ...], str]] = {
     "raw_html": (bool, "allow raw HTML in Markdown"),
     "extra": (dict, "free-form values for templates as site.extra"),
 }
+SOURCE_FOLDERS = ("content_dir", "templates_dir", "static_dir", "data_dir")
+HOST_PATTERN = re.compile(
+    r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+"
+)
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 DEFAULT_FOLDERS = {
     "content_dir": "content",
     "templates_dir": "templates",
@@ -105,73 +120,111 @@ def load_config(
     drafts: bool | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Config:
-    """Read and validate the config file (optional), then apply environment and CLI overrides."""
+    """Read and validate the config file (optional), then apply environment and CLI overrides.
+
+    Every problem found is reported together (BuildFailed), each at its line of the config file,
+    or naming the command line option or environment variable it came from.
+    """
     root = root.resolve()
-    path = root / config_file
-    values: dict[str, Any] = {}
-    lines: dict[str, int] = {}
-    text = ""
-    if path.exists():
-        text = path.read_text(encoding="utf-8")
-        values, lines = _parse(text, config_file)
-    errors = [_check_key(key, value, config_file, text, lines) for key, value in values.items()]
-    problems = [e for e in errors if e is not None]
-    if problems:
-        raise problems[0] if len(problems) == 1 else BuildFailed(problems)
+    values, raw = _read(root, config_file)
+    origins = {key: raw.at(key) for key in values}
     env = os.environ if environ is None else environ
-    if env.get(BASE_URL_ENV):
-        values["base_url"] = env[BASE_URL_ENV]
-    if base_url is not None:
-        values["base_url"] = base_url
-    if output_dir is not None:
-        values["output_dir"] = output_dir
-    if drafts is not None:
-        values["drafts"] = drafts
-    values["base_url"] = _normalise_base_url(values.get("base_url", "/"), config_file, lines)
-    values["nav"] = _nav(values.get("nav", []), config_file, text, lines)
+    for key, value, origin in (
+        ("base_url", env.get(BASE_URL_ENV) or None, f"the {BASE_URL_ENV} environment variable"),
+        ("base_url", base_url, "--base-url"),
+        ("output_dir", output_dir, "--output"),
+        ("drafts", drafts, "--drafts"),
+    ):
+        if value is not None:
+            values[key], origins[key] = value, Location(origin)
+    errors: list[SiteError] = []
+    values["base_url"] = _collect(errors, _normalise_base_url, values.get("base_url", "/"), origins)
+    values["nav"] = _collect(errors, _nav, values.get("nav", []), raw) or ()
+    for key in ("cname", "calendar"):
+        _collect(errors, _check_name, key, values.get(key), raw)
+    written = {key: str(values.get(key, default)) for key, default in DEFAULT_FOLDERS.items()}
     for key, default in DEFAULT_FOLDERS.items():
-        values[key] = (root / values.get(key, default)).resolve()
+        values[key] = _collect(errors, _folder, root, key, written[key], origins) or root / default
+    if errors:
+        raise BuildFailed(errors)
     config = Config(root=root, source=config_file, **values)
-    _check_folders(config, text, lines)
+    _check_folders(config, written, origins)
     return config
 
 
-def _parse(text: str, name: str) -> tuple[dict[str, Any], dict[str, int]]:
-    loader = yaml.SafeLoader(text)
+def _read(root: Path, config_file: str) -> tuple[dict[str, Any], ConfigText]:
+    """The config file's values, each of a known key and the right type (or BuildFailed)."""
+    if not (root / config_file).exists():
+        if config_file != CONFIG_FILE:  # asked for by name: its absence is a mistake
+            raise SiteError(
+                f"there is no config file {config_file}",
+                Location("--config"),
+                f"Config files are named relative to the project folder ({root}).",
+            )
+        return {}, ConfigText(config_file, "", {})
+    text = read_text(root / config_file, config_file)
+    values, lines = _parse(text, config_file)
+    raw = ConfigText(config_file, text, lines)
+    problems = [_check_key(key, value, raw) for key, value in values.items()]
+    errors = [problem for problem in problems if problem is not None]
+    if errors:
+        raise BuildFailed(errors)
+    return values, raw
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigText:
+    """The config file's name and text, and the line of each top-level key (and nav entry)."""
+
+    name: str
+    text: str
+    lines: Mapping[str, int]
+
+    def at(self, key: str) -> Location:
+        return Location(self.name, self.lines.get(key), 1 if key in self.lines else None)
+
+    def error(self, message: str, key: str, hint: str | None = None) -> SiteError:
+        return located(message, self.name, self.text or None, self.lines.get(key), 1, hint)
+
+
+def _collect(errors: list[SiteError], check: Callable[..., Any], *args: Any) -> Any:
+    """Run one check; keep its error for the joint report instead of stopping at it."""
     try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else {}
-    except yaml.YAMLError as exc:
-        raise from_yaml_error(exc, name, text, 0, "the config file") from None
-    finally:
-        loader.dispose()
+        return check(*args)
+    except SiteError as error:
+        errors.append(error)
+        return None
+
+
+def _parse(text: str, name: str) -> tuple[dict[str, Any], dict[str, int]]:
+    node, data = parse_yaml(text, name, text, 0, "the config file")
+    if data is None:
+        return {}, {}
     if not isinstance(data, dict):
         raise located("the config file must be a mapping of keys to values", name, text, 1, 1)
     lines = {}
     if isinstance(node, yaml.MappingNode):
-        lines = {str(k.value): k.start_mark.line + 1 for k, _ in node.value}
+        for key, value in node.value:
+            lines[str(key.value)] = key.start_mark.line + 1
+            if str(key.value) == "nav" and isinstance(value, yaml.SequenceNode):
+                for index, item in enumerate(value.value):
+                    lines[f"nav[{index}]"] = item.start_mark.line + 1
     return {str(k): v for k, v in data.items()}, lines
 
 
-def _check_key(
-    key: str, value: Any, name: str, text: str, lines: Mapping[str, int]
-) -> SiteError | None:
-    line = lines.get(key)
+def _check_key(key: str, value: Any, raw: ConfigText) -> SiteError | None:
     if key not in SCHEMA:
         close = difflib.get_close_matches(key, SCHEMA, n=1)
         hint = f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(SCHEMA)}"
-        return located(f"unknown config key '{key}'", name, text, line, 1, hint)
+        return raw.error(f"unknown config key '{key}'", key, hint)
     expected, meaning = SCHEMA[key]
     if value is None and key in ("cname", "calendar"):
         return None
     if not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
         kind = expected.__name__ if isinstance(expected, type) else "value"
-        return located(
+        return raw.error(
             f"config key '{key}' must be a {_type_word(kind)}, not {_describe(value)}",
-            name,
-            text,
-            line,
-            1,
+            key,
             f"'{key}' is {meaning}",
         )
     return None
@@ -184,65 +237,135 @@ def _type_word(kind: str) -> str:
 
 
 def _describe(value: Any) -> str:
-    return f"{type(value).__name__} {value!r}"[:80]
+    return f"{type(value).__name__} {short_repr(value)}"
 
 
-def _normalise_base_url(value: str, name: str, lines: Mapping[str, int]) -> str:
-    parts = urlsplit(value)
-    bad = (parts.scheme and parts.scheme not in ("http", "https")) or parts.query or parts.fragment
-    if (
-        bad
+def _normalise_base_url(value: str, origins: Mapping[str, Location]) -> str:
+    """Accept http(s)://host/path/ or /path/; refuse anything a link could not start with."""
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 -- raises ValueError for a port that is not a number
+    except ValueError:
+        parts = urlsplit("bad:")
+    segments = parts.path.split("/")
+    bad = (
+        (parts.scheme and parts.scheme not in ("http", "https"))
+        or parts.query
+        or parts.fragment
         or (parts.scheme and not parts.netloc)
+        or (parts.netloc and not parts.scheme)
         or (not parts.scheme and not value.startswith("/"))
-    ):
+        or "." in segments
+        or ".." in segments
+        or any(ch in value for ch in '\\"<> ')
+        or any(ord(ch) < 32 or ord(ch) == 127 for ch in value)
+    )
+    if bad:
         raise SiteError(
             f"base_url {value!r} is not a URL or an absolute path",
-            Location(name, lines.get("base_url")),
+            origins.get("base_url"),
             "Use https://USER.github.io/REPO/ for a project site, or / for a site at the root.",
         )
     return value if value.endswith("/") else value + "/"
 
 
-def _nav(
-    entries: list[Any], name: str, text: str, lines: Mapping[str, int]
-) -> tuple[NavEntry, ...]:
-    line = lines.get("nav")
+def _nav(entries: list[Any], raw: ConfigText) -> tuple[NavEntry, ...]:
     result = []
     for index, entry in enumerate(entries):
+        key = f"nav[{index}]" if f"nav[{index}]" in raw.lines else "nav"
         ok = isinstance(entry, dict) and isinstance(entry.get("title"), str)
         target = [k for k in ("page", "url") if isinstance(entry, dict) and k in entry]
-        if not ok or len(target) != 1 or set(entry) - {"title", "page", "url"}:
-            raise located(
-                f"nav entry {index + 1} must have a title and exactly one of 'page' or 'url'",
-                name,
-                text,
-                line,
-                1,
+        if ok and len(target) == 1 and not set(entry) - {"title", "page", "url"}:
+            ok = isinstance(entry[target[0]], str) and bool(entry[target[0]].strip())
+        else:
+            ok = False
+        if not ok:
+            raise raw.error(
+                f"nav entry {index + 1} must have a title and exactly one of 'page' or 'url' "
+                "(both text)",
+                key,
                 "Example:  - {title: Keynote, page: keynote.md}",
             )
+        line = raw.lines.get(key)
         result.append(NavEntry(entry["title"], entry.get("page"), entry.get("url"), line))
     return tuple(result)
 
 
-def _check_folders(config: Config, text: str, lines: Mapping[str, int]) -> None:
-    """Refuse output or cache folders whose replacement would destroy something else."""
-    protected = {config.root, config.content_dir, config.templates_dir, config.static_dir}
-    protected.add(config.data_dir)
-    for key in ("output_dir", "cache_dir"):
-        folder: Path = getattr(config, key)
-        dangerous = (
-            folder in protected
-            or folder == Path(folder.anchor)
-            or folder == Path.home()
-            or folder in config.root.parents
-            or any(folder in p.parents or p in folder.parents for p in protected - {config.root})
+def _check_name(key: str, value: str | None, raw: ConfigText) -> None:
+    """cname is a host name and calendar a data file name: neither may hold a path or a newline."""
+    if value is None:
+        return
+    allowed = HOST_PATTERN if key == "cname" else NAME_PATTERN
+    if not allowed.fullmatch(value.strip() if key == "cname" else value):
+        what = "a domain name such as example.com" if key == "cname" else "a data file name"
+        raise raw.error(f"config key '{key}' must be {what}, not {value!r}", key)
+
+
+def _folder(root: Path, key: str, value: str, origins: Mapping[str, Location]) -> Path:
+    """Resolve a folder setting (following links); '~' and NUL are refused, not guessed at."""
+    if value.startswith("~") or "\x00" in value or not value.strip():
+        raise SiteError(
+            f"{key} {value!r} is not a folder name",
+            origins.get(key),
+            "Write a path relative to the project folder ('~' is not expanded), such as _site.",
         )
-        if dangerous:
-            raise located(
-                f"{key} {str(folder)!r} would overwrite the project, its sources or a folder above them",
-                config.source,
-                text or None,
-                lines.get(key),
-                1,
-                "Use a folder of its own, such as _site.",
+    try:
+        return (root / value).resolve()
+    except (OSError, RuntimeError) as exc:
+        raise SiteError(f"{key} {value!r} cannot be resolved: {exc}", origins.get(key)) from None
+
+
+def _check_folders(
+    config: Config, written: Mapping[str, str], origins: Mapping[str, Location]
+) -> None:
+    """Sources live in the project; output and cache may destroy nothing when replaced."""
+    errors = []
+    sources = [config.content_dir, config.templates_dir, config.static_dir, config.data_dir]
+    for key, folder in zip(SOURCE_FOLDERS, sources, strict=True):
+        if folder != config.root and config.root not in folder.parents:
+            errors.append(
+                SiteError(
+                    f"{key} {written[key]!r} is outside the project folder",
+                    origins.get(key),
+                    "Keep content, templates, static files and data inside the project.",
+                )
             )
+    flagged = False
+    for key in ("output_dir", "cache_dir"):
+        reason = _danger(
+            getattr(config, key), config.root, [s for s in sources if s != config.root]
+        )
+        if reason:
+            flagged = True
+            errors.append(SiteError(f"{key} {written[key]!r} {reason}", origins.get(key), HINT))
+    out, cache = config.output_dir, config.cache_dir
+    if not flagged and (out == cache or out in cache.parents or cache in out.parents):
+        errors.append(
+            SiteError(
+                f"output_dir {written['output_dir']!r} and cache_dir {written['cache_dir']!r} "
+                "overlap: each build replaces the whole output folder",
+                origins.get("output_dir") or origins.get("cache_dir"),
+                HINT,
+            )
+        )
+    if errors:
+        raise BuildFailed(errors)
+
+
+HINT = "Use a folder of its own inside or beside the project, such as _site."
+
+
+def _danger(folder: Path, root: Path, protected: list[Path]) -> str | None:
+    """Why replacing `folder` wholesale could destroy something that is not ours, or None."""
+    home = Path.home()
+    if folder == Path(folder.anchor) or folder == home or folder in home.parents:
+        return "is a system or home folder"
+    if folder == root or folder in root.parents:
+        return "would replace the project folder itself or a folder above it"
+    if folder == root / ".git" or root / ".git" in folder.parents:
+        return "is inside the project's git repository"
+    for item in protected:
+        if folder == item or folder in item.parents or item in folder.parents:
+            shown = project_path(str(item), str(root))
+            return f"overlaps {shown}/, which the build reads"
+    return None

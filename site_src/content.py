@@ -8,15 +8,25 @@ from __future__ import annotations
 import datetime
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from .config import Config
-from .errors import Location, SiteError, from_yaml_error, located
-from .model import FrontMatter, Page, Source
+from .errors import (
+    Location,
+    SiteError,
+    decode_text,
+    located,
+    parse_yaml,
+    project_path,
+    read_text,
+    short_repr,
+)
+from .model import FrontMatter, Page, Source, url_to_output_path
+from .paths import UNSAFE_NAME_CHARS, check_inside, check_source_name
 
 FRONT_MATTER_TYPES: dict[str, tuple[type, ...]] = {
     "title": (str,),
@@ -34,32 +44,53 @@ FENCE = "---"
 
 def find_sources(config: Config) -> tuple[list[Source], list[SiteError]]:
     """Read every .md file under the content folder, in a stable order."""
-    sources, errors = [], []
+    sources: list[Source] = []
+    errors: list[SiteError] = []
+    problem = content_folder_problem(config)
+    if problem is not None:
+        return sources, [problem]
     for path in sorted(config.content_dir.rglob("*.md")):
-        hidden = any(part.startswith(".") for part in path.relative_to(config.content_dir).parts)
-        if not path.is_file() or hidden:
+        relative = path.relative_to(config.content_dir)
+        if any(part.startswith(".") for part in relative.parts) or path.is_dir():
             continue
-        name = path.relative_to(config.root).as_posix()
+        name = project_path(str(path), str(config.root))
         try:
-            sources.append(Source(name, decode(path.read_bytes(), name)))
+            sources.append(Source(name, decode(read_source_bytes(config, path, name), name)))
         except SiteError as error:
             errors.append(error)
     return sources, errors
 
 
+def content_folder_problem(config: Config) -> SiteError | None:
+    """A missing content folder is one clear error, not an empty site."""
+    if config.content_dir.is_dir():
+        return None
+    folder = project_path(str(config.content_dir), str(config.root))
+    hint = "Run the command in the project folder, pass --root, or create the folder."
+    return SiteError(f"there is no content folder {folder}/", None, hint)
+
+
+def read_source_bytes(config: Config, path: Path, name: str) -> bytes:
+    """The bytes of one content file, once its name and place are known to be safe.
+
+    Every reader of content files goes through here: a name that cannot be a URL, a link to a file
+    outside the project, or a file that cannot be read is a SiteError naming the file.
+    """
+    check_source_name(path.relative_to(config.content_dir), name)
+    check_inside(path, config.root, name)
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise SiteError(
+            f"cannot read the file: {exc.strerror or exc}",
+            Location(name),
+            "Check that it is a readable file, not a folder or a broken link.",
+        ) from None
+
+
 def decode(raw: bytes, name: str) -> str:
     """Decode UTF-8 (a BOM is dropped) and normalise line endings to LF."""
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise SiteError(
-            f"file is not UTF-8 (byte 0x{raw[exc.start]:02x})",
-            Location(name, line, column),
-            "Save the file as UTF-8 in your editor.",
-        ) from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return decode_text(raw, name)
 
 
 def load_data(config: Config) -> tuple[dict[str, Any], list[SiteError]]:
@@ -70,14 +101,19 @@ def load_data(config: Config) -> tuple[dict[str, Any], list[SiteError]]:
         return data, errors
     files = sorted([*config.data_dir.glob("*.yml"), *config.data_dir.glob("*.yaml")])
     for path in files:
-        name = path.relative_to(config.root).as_posix()
+        name = project_path(str(path), str(config.root))
         try:
-            text = decode(path.read_bytes(), name)
-            data[path.stem] = yaml.safe_load(text)
+            if path.stem in data:
+                raise SiteError(
+                    f"two data files are named '{path.stem}' (.yml and .yaml)",
+                    Location(name),
+                    f"Keep one of them: templates know both as data.{path.stem}.",
+                )
+            check_inside(path, config.root, name)
+            text = read_text(path, name)
+            data[path.stem] = parse_yaml(text, name, text, 0, "the data file")[1]
         except SiteError as error:
             errors.append(error)
-        except yaml.YAMLError as exc:
-            errors.append(from_yaml_error(exc, name, text, 0, "the data file"))
     return data, errors
 
 
@@ -127,17 +163,11 @@ def _split(source: Source) -> tuple[str, int]:
 
 
 def _load_front_matter(yaml_text: str, source: Source) -> tuple[dict[str, Any], dict[str, int]]:
-    loader = yaml.SafeLoader(yaml_text)
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.YAMLError as exc:
-        raise from_yaml_error(exc, source.path, source.text, 1, "front matter") from None
-    finally:
-        loader.dispose()
+    node, data = parse_yaml(yaml_text, source.path, source.text, 1, "front matter")
     if not isinstance(data, dict):
+        kind = "nothing" if data is None else type(data).__name__
         raise located(
-            f"front matter must be a mapping of keys to values, not {type(data).__name__}",
+            f"front matter must be a mapping of keys to values, not {kind}",
             source.path,
             source.text,
             2,
@@ -183,7 +213,7 @@ def _front_matter(
         if not isinstance(value, types) or wrong_bool or (key == "date" and _is_datetime(value)):
             raise located(
                 f"front matter '{key}' must be {_expected(key)}, not {type(value).__name__} "
-                f"{value!r}"[:200],
+                f"{short_repr(value)}",
                 source.path,
                 source.text,
                 lines.get(key),
@@ -203,6 +233,8 @@ def _front_matter(
     known = {k: v for k, v in mapping.items() if k in FRONT_MATTER_TYPES}
     if "slug" in known:
         _check_slug(known["slug"], lines.get("slug"), source)
+    if "template" in known:
+        _check_template(known["template"], lines.get("template"), source)
     known["title"] = title.strip()
     return FrontMatter(**known, lines=dict(lines))
 
@@ -232,6 +264,20 @@ def _check_slug(slug: str, line: int | None, source: Source) -> None:
         )
 
 
+def _check_template(name: str, line: int | None, source: Source) -> None:
+    parts = name.split("/")
+    unsafe = any(ch in UNSAFE_NAME_CHARS or ord(ch) < 32 for ch in name)
+    if not name or unsafe or any(part in ("", ".", "..") for part in parts):
+        raise located(
+            f"template {name!r} is not a template name",
+            source.path,
+            source.text,
+            line,
+            1,
+            "Name a file under the templates folder, e.g. template: page.html",
+        )
+
+
 def page_url(source_path: str, content_root: str, slug: str | None) -> str:
     """content/keynote.md -> /keynote/, content/index.md -> /, content/a/index.md -> /a/."""
     relative = Path(source_path).relative_to(content_root).with_suffix("")
@@ -243,6 +289,21 @@ def page_url(source_path: str, content_root: str, slug: str | None) -> str:
     return "/" + "".join(f"{part}/" for part in parts)
 
 
+def claimed_outputs(problems: Iterable[SiteError], config: Config) -> set[str]:
+    """Output paths of content files that failed to load, so links to them are not also reported.
+
+    A page with a front matter error still exists as far as its readers are concerned; one error
+    for it is enough, without a 'broken link' for every link to it.
+    """
+    content_root = project_path(str(config.content_dir), str(config.root))
+    claimed = set()
+    for problem in problems:
+        path = problem.where.path if problem.where else ""
+        if path.endswith(".md") and path.startswith(content_root + "/"):
+            claimed.add(url_to_output_path(page_url(path, content_root, None)))
+    return claimed
+
+
 def read_templates(config: Config) -> dict[str, str]:
     """Template sources by project path, so problems found in rendered HTML can point at a line."""
     folder = config.templates_dir
@@ -252,5 +313,8 @@ def read_templates(config: Config) -> dict[str, str]:
     for path in sorted(folder.rglob("*")):
         if path.is_file():
             name = path.relative_to(config.root).as_posix()
-            result[name] = path.read_bytes().decode("utf-8", errors="replace")
+            try:
+                result[name] = path.read_bytes().decode("utf-8", errors="replace")
+            except OSError:
+                continue
     return result

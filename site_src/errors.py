@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import html
 import os
+import re
+import reprlib
 import traceback
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import jinja2
 import yaml
@@ -71,11 +73,73 @@ def _rebuild_error(
 
 
 class BuildFailed(Exception):
-    """Raised when a build found errors; it carries all of them, not just the first."""
+    """Raised when a build found errors; it carries all of them (sorted by place), not just the first."""
 
     def __init__(self, errors: Sequence[SiteError]) -> None:
         super().__init__(f"{len(errors)} error(s)")
-        self.errors = tuple(errors)
+        self.errors = sort_problems(errors)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (BuildFailed, (self.errors,))
+
+
+def sort_problems(problems: Iterable[SiteError]) -> tuple[SiteError, ...]:
+    """Order problems by file, line and column (unlocated ones last), so output is stable.
+
+    The same message at the same place is shown once (e.g. a base template's mistake, reached
+    from every page).
+    """
+    unique: dict[tuple[str, str, str], SiteError] = {}
+    for problem in problems:
+        unique.setdefault((problem.severity, str(problem.where), problem.message), problem)
+    return tuple(sorted(unique.values(), key=_sort_key))
+
+
+def short_repr(value: object) -> str:
+    """A value as Python would write it, cut short so a huge value cannot flood a message."""
+    shortener = reprlib.Repr()
+    shortener.maxstring = shortener.maxother = 60
+    shortener.maxlevel = 3
+    return shortener.repr(value)
+
+
+def _sort_key(problem: SiteError) -> tuple[int, str, int, int, str]:
+    where = problem.where
+    if where is None:
+        return (1, "", 0, 0, problem.message)
+    return (0, where.path, where.line or 0, where.column or 0, problem.message)
+
+
+def decode_text(raw: bytes, name: str) -> str:
+    """Decode UTF-8 (a BOM is dropped) and normalise CRLF and CR line endings to LF.
+
+    Line numbers stay right: one CRLF becomes one LF, so the n-th line is still the n-th line.
+    """
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise SiteError(
+            f"file is not UTF-8 (byte 0x{raw[exc.start]:02x})",
+            Location(name, line, column),
+            "Save the file as UTF-8 in your editor.",
+        ) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def read_text(path: os.PathLike[str] | str, name: str) -> str:
+    """Read a source file as text; an unreadable or undecodable file is a SiteError naming it."""
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except OSError as exc:
+        raise SiteError(
+            f"cannot read the file: {exc.strerror or exc}",
+            Location(name),
+            "Check that it is a readable file, not a folder or a broken link.",
+        ) from None
+    return decode_text(raw, name)
 
 
 def located(
@@ -124,49 +188,162 @@ def from_yaml_error(
     return located(message, path, text, line, column, hint)
 
 
-def from_jinja_error(exc: Exception, root: str, fallback: Location) -> SiteError:
-    """Translate a Jinja error into the template file and line that caused it."""
+def parse_yaml(
+    yaml_text: str, path: str, text: str, line_offset: int, what: str
+) -> tuple[yaml.Node | None, Any]:
+    """Parse one YAML document safely; every way it can fail becomes a located SiteError.
+
+    Returns the node tree too, whose marks give each key's line. `line_offset` is where the YAML
+    starts in `text` (the whole file), so positions point at the file, not at the snippet.
+    """
+    try:
+        loader = yaml.SafeLoader(yaml_text)
+    except yaml.reader.ReaderError as exc:
+        raise _reader_error(exc, yaml_text, path, text, line_offset, what) from None
+    node = None
+    try:
+        node = loader.get_single_node()
+        _refuse_duplicate_keys(node, path, text, line_offset, what)
+        return node, (loader.construct_document(node) if node is not None else None)
+    except yaml.YAMLError as exc:
+        raise from_yaml_error(exc, path, text, line_offset, what) from None
+    except RecursionError:
+        raise located(f"{what} is nested too deeply", path, text, line_offset + 1) from None
+    except (ValueError, TypeError, OverflowError) as exc:
+        # A scalar that matches a YAML type but is not a valid value, e.g. the date 2025-13-45.
+        line = _bad_scalar_line(node, line_offset)
+        raise located(
+            f"{what} has a value YAML cannot read: {exc}",
+            path,
+            text,
+            line,
+            hint="Quote it to keep it as text, or fix the value (dates are YYYY-MM-DD).",
+        ) from None
+    finally:
+        loader.dispose()
+
+
+def _reader_error(
+    exc: yaml.reader.ReaderError, yaml_text: str, path: str, text: str, offset: int, what: str
+) -> SiteError:
+    """A character YAML refuses outright (control characters), at its line and column."""
+    before = yaml_text[: exc.position]
+    line = before.count("\n") + 1 + offset
+    column = exc.position - (before.rfind("\n") + 1) + 1
+    return located(
+        f"{what} contains a character YAML does not allow (U+{exc.character:04X})",
+        path,
+        text,
+        line,
+        column,
+        "Remove it, or write it as an escape such as \\t inside double quotes.",
+    )
+
+
+def _refuse_duplicate_keys(
+    node: yaml.Node | None, path: str, text: str, line_offset: int, what: str
+) -> None:
+    """YAML keeps the last of two equal keys without a word; a typo-ed copy must not pass silently."""
+    if not isinstance(node, yaml.MappingNode):
+        return
+    seen: set[str] = set()
+    for key, _value in node.value:
+        if isinstance(key, yaml.ScalarNode):
+            if key.value in seen:
+                line, column = key.start_mark.line + 1 + line_offset, key.start_mark.column + 1
+                message = f"{what} has the key '{key.value}' twice"
+                raise located(message, path, text, line, column, "Keep one of them.")
+            seen.add(key.value)
+
+
+def _bad_scalar_line(node: yaml.Node | None, line_offset: int) -> int:
+    """The line of the first scalar that cannot be constructed on its own."""
+    pending = [node] if node is not None else []
+    seen: set[int] = set()
+    while pending:
+        current = pending.pop(0)
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, yaml.ScalarNode):
+            try:
+                yaml.SafeLoader("").construct_object(current)
+            except Exception:
+                return current.start_mark.line + 1 + line_offset
+        elif isinstance(current, yaml.MappingNode):
+            pending.extend(item for pair in current.value for item in pair)
+        elif isinstance(current, yaml.SequenceNode):
+            pending.extend(current.value)
+    return line_offset + 1
+
+
+def from_jinja_error(exc: BaseException, root: str, fallback: Location) -> SiteError:
+    """Translate a Jinja error into the template file and line that caused it.
+
+    Jinja rewrites tracebacks so that template code shows up as frames of the template files, with
+    template line numbers; the innermost such frame is where the mistake is, the outer ones are the
+    includes, macro calls and `extends` that led there.
+    """
     if isinstance(exc, jinja2.TemplateSyntaxError):
-        path = _relative(exc.filename, root) if exc.filename else fallback.path
-        text = exc.source if exc.source is not None else None
+        path = project_path(exc.filename, root) if exc.filename else fallback.path
         return located(
             f"template syntax error: {exc.message}",
             path,
-            text,
+            exc.source,
             exc.lineno,
             hint="Check that every {% block %}, {% if %} and {% for %} is closed.",
         )
-    if isinstance(exc, jinja2.TemplateNotFound):
-        return SiteError(
-            f"template not found: {exc.name}",
-            fallback,
-            "Create it under templates/, or fix the name in front matter or config.",
-        )
-    where = _template_frame(exc, root) or fallback
-    hint = None
-    if isinstance(exc, jinja2.UndefinedError):
+    frames = _template_frames(exc, root)
+    where = frames[-1] if frames else fallback
+    via = ", ".join(str(frame) for frame in reversed(frames[-6:-1]))
+    if isinstance(exc, RecursionError):
+        hint = "A template includes, extends or calls itself without end."
+        message = "template recursion is too deep"
+        via = ""
+    elif isinstance(exc, jinja2.TemplateNotFound):
+        hint = "Create it under the templates folder, or fix the name in front matter or config."
+        message = f"template not found: {exc.name}"
+    elif isinstance(exc, jinja2.UndefinedError):
         hint = "Define the variable, or guard it with `is defined` or the `default` filter."
-    return SiteError(f"template error: {_friendly(str(exc))}", where, hint)
+        message = f"template error: {ENGINE_OBJECT.sub(_object_name, str(exc))}"
+    else:
+        hint = None
+        detail = str(exc) or type(exc).__name__
+        kind = "" if isinstance(exc, jinja2.TemplateError) else f"{type(exc).__name__}: "
+        message = f"template error: {kind}{detail}"
+    if via:
+        hint = (hint + " " if hint else "") + f"(reached from {via})"
+    return SiteError(message, where, hint)
 
 
-def _friendly(message: str) -> str:
-    """Name template variables as templates know them, not by their Python class."""
-    for cls, name in (("PageView", "page"), ("SiteView", "site")):
-        message = message.replace(f"'site_src.model.{cls} object'", f"'{name}'")
-        message = message.replace(f"'site_src.render.{cls} object'", f"'{name}'")
-    return message
+# Jinja names objects by their Python class; templates know them by their variable names.
+ENGINE_OBJECT = re.compile(r"'site_src\.\w+\.(\w+) object'")
+TEMPLATE_NAMES = {
+    "SiteView": "site",
+    "PageView": "page",
+    "NavItem": "a nav item",
+    "Heading": "a heading",
+}
 
 
-def _template_frame(exc: BaseException, root: str) -> Location | None:
-    """Find the innermost traceback frame that belongs to a template file."""
-    found = None
+def _object_name(match: re.Match[str]) -> str:
+    return TEMPLATE_NAMES.get(match.group(1), match.group(1))
+
+
+def _template_frames(exc: BaseException, root: str) -> list[Location]:
+    """Traceback frames that belong to template files under `root`, outermost first."""
+    found = []
     for frame in traceback.extract_tb(exc.__traceback__):
-        if frame.filename.endswith((".html", ".xml", ".txt", ".j2", ".jinja")):
-            found = Location(_relative(frame.filename, root), frame.lineno)
+        if frame.filename.endswith(".py") or frame.filename.startswith("<"):
+            continue
+        path = project_path(frame.filename, root)
+        if not os.path.isabs(path):
+            found.append(Location(path, frame.lineno))
     return found
 
 
-def _relative(filename: str, root: str) -> str:
+def project_path(filename: str, root: str) -> str:
+    """A path as users see it: relative to the project with '/', or absolute if outside it."""
     try:
         rel = os.path.relpath(filename, root)
     except ValueError:
@@ -182,7 +359,7 @@ def format_text(problems: Iterable[SiteError]) -> str:
         if problem.excerpt:
             lines.append(problem.excerpt)
         if problem.hint:
-            lines.append(f"  hint: {problem.hint}")
+            lines.append("  hint: " + problem.hint.replace("\n", "\n        "))
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 

@@ -118,7 +118,10 @@ def _problem(
     files: frozenset[str],
     base_path: str,
 ) -> str | None:
-    parts = urlsplit(href)
+    try:
+        parts = urlsplit(href)
+    except ValueError:
+        return f"malformed URL: {href}"
     if parts.scheme in IGNORED_SCHEMES or parts.netloc:
         return None
     if parts.scheme:

@@ -158,7 +158,10 @@ def _inline_links(
 
 def rewrite_link(href: str, source: str, urls: Mapping[str, str], base_path: str) -> str | None:
     """Turn `other.md#x` into the other page's URL and `/x/` into base-path form; None if missing."""
-    parts = urlsplit(href)
+    try:
+        parts = urlsplit(href)
+    except ValueError:  # e.g. an unclosed IPv6 host; the link checker reports it
+        return href
     if parts.scheme or parts.netloc or not parts.path:
         return href
     suffix = ("?" + parts.query if parts.query else "") + (

@@ -12,12 +12,22 @@ from pathlib import Path
 from typing import Any
 
 from .config import Config
-from .content import find_sources, load_data, parse_page, read_templates
+from .content import claimed_outputs, find_sources, load_data, parse_page, read_templates
 from .errors import BuildFailed, Location, SiteError, located
 from .links import PageScan, check_links, scan_html
 from .markdown import make_markdown, render_markdown
 from .model import Asset, NavItem, Page, RenderedBody, Source
-from .output import collect_assets, commit, copy_assets, discard, open_staging, write_file
+from .output import (
+    collect_assets,
+    commit,
+    copy_assets,
+    discard,
+    open_staging,
+    output_collisions,
+    output_folder_problems,
+    reserved_outputs,
+    write_file,
+)
 from .render import (
     make_environment,
     make_site_view,
@@ -50,11 +60,13 @@ def build_site(config: Config, *, write: bool = True, strict: bool = False) -> B
     errors += problems
     data, problems = load_data(config)
     errors += problems
-    assets = collect_assets(config.static_dir)
+    assets = collect_assets(config.static_dir, config.root)
     templates = read_templates(config)
     # Parse front matter, choose pages, resolve URLs and navigation.
     pages, warnings, problems = parse_pages(sources, config)
     errors += problems + check_unique_urls(pages, config)
+    outputs = [(page.source, page.output_path) for page in pages]
+    errors += output_collisions(outputs, assets.values(), reserved_outputs(config.calendar))
     nav, problems = resolve_nav(config, pages)
     errors += problems
     # Markdown, with links to .md sources turned into URLs.
@@ -68,10 +80,13 @@ def build_site(config: Config, *, write: bool = True, strict: bool = False) -> B
     if strict:
         errors += warnings
     # Templates and generated files, written to a staging folder and checked as a whole.
-    staging = open_staging(config.output_dir) if write else None
+    errors += output_folder_problems(config.output_dir, config.root)
+    # Once an error is known the build has failed: keep checking, but write nothing.
+    staging = open_staging(config.output_dir) if write and not errors else None
     try:
         files, scans = write_outputs(config, staging, pages, bodies, nav, data, assets, errors)
-        errors += check_links(scans, frozenset(files), config.base_path, templates)
+        claimed = {p.output_path for p in pages} | claimed_outputs(errors, config)
+        errors += check_links(scans, frozenset(files | claimed), config.base_path, templates)
         if errors:
             raise BuildFailed(errors + ([] if strict else warnings))
         if staging is not None:

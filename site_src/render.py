@@ -18,7 +18,7 @@ import jinja2
 from markupsafe import Markup
 
 from .config import Config
-from .errors import Location, SiteError, from_jinja_error
+from .errors import Location, SiteError, from_jinja_error, project_path
 from .model import Asset, NavItem, Page, PageView, RenderedBody
 
 
@@ -167,14 +167,23 @@ def render_404(
 def _render(
     env: jinja2.Environment, config: Config, name: str, where: Location, **context: Any
 ) -> str:
+    """Render a template; anything a template does wrong becomes a SiteError at its line."""
+    root = str(config.root)
     try:
-        return env.get_template(name).render(**context)
+        template = env.get_template(name)
     except jinja2.TemplateNotFound as exc:
-        if exc.name != name:
-            raise from_jinja_error(exc, str(config.root), Location(f"templates/{name}")) from None
-        raise from_jinja_error(exc, str(config.root), where) from None
-    except (jinja2.TemplateError, TypeError, ValueError, KeyError, AttributeError) as exc:
-        raise from_jinja_error(exc, str(config.root), Location(f"templates/{name}")) from None
+        fallback = where if exc.name == name else _template_location(config, name)
+        raise from_jinja_error(exc, root, fallback) from None
+    except Exception as exc:  # a template's own mistake, whatever Python error it surfaced as
+        raise from_jinja_error(exc, root, _template_location(config, name)) from None
+    try:
+        return template.render(**context)
+    except Exception as exc:  # a template's own mistake, whatever Python error it surfaced as
+        raise from_jinja_error(exc, root, _template_location(config, name)) from None
+
+
+def _template_location(config: Config, name: str) -> Location:
+    return Location(project_path(str(config.templates_dir / name), str(config.root)))
 
 
 def render_sitemap(config: Config, pages: Sequence[Page]) -> str:

@@ -84,6 +84,10 @@ class SiteState:
             self._building = False
             self._lock.notify_all()
 
+    def _has_built(self) -> bool:
+        """Whether a first build has finished (well or not); before that there is nothing to read."""
+        return self._snapshot.folder is not None or bool(self._snapshot.errors)
+
     @property
     def current(self) -> Snapshot:
         with self._lock:
@@ -93,7 +97,7 @@ class SiteState:
     def reading(self, timeout: float = BUILD_WAIT_SECONDS) -> Iterator[Snapshot]:
         """Hold off builds while a response is read from the folder; wait out a running build."""
         with self._lock:
-            self._lock.wait_for(lambda: not self._building, timeout)
+            self._lock.wait_for(lambda: not self._building and self._has_built(), timeout)
             self._readers += 1
             snapshot = self._snapshot
         try:

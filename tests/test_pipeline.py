@@ -102,7 +102,7 @@ def test_nav_naming_a_missing_page_is_an_error(make_project: MakeProject) -> Non
     with pytest.raises(BuildFailed) as caught:
         build_site(config_for(root))
     (error,) = caught.value.errors
-    assert str(error.where) == "site.yml:2" and "gone.md" in error.message
+    assert str(error.where) == "site.yml:3" and "gone.md" in error.message
 
 
 def test_check_mode_writes_nothing(sample: Path) -> None:

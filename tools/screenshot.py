@@ -11,8 +11,7 @@ import argparse
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
-
-from _site import CHROMIUM, CHROMIUM_ARGS, REPO, built_and_served
+from site_tools import CHROMIUM, CHROMIUM_ARGS, REPO, built_and_served
 
 WIDTH, HEIGHT = 1280, 800
 

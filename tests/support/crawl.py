@@ -10,9 +10,10 @@ is scanned with a pattern after its comments are removed.
 from __future__ import annotations
 
 import http.client
+import json
 import re
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
@@ -68,6 +69,7 @@ class ParsedHTML:
     references: list[tuple[int, str, str]] = field(default_factory=list)  # (line, kind, raw)
     ids: set[str] = field(default_factory=set)
     base_href: str | None = None
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (line, message)
 
 
 class DocumentParser(HTMLParser):
@@ -77,6 +79,8 @@ class DocumentParser(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.result = ParsedHTML()
         self._in_style = False
+        self._json_ld: list[str] | None = None  # text of an open ld+json script
+        self._json_ld_line = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {name: value for name, value in attrs if value is not None}
@@ -102,6 +106,8 @@ class DocumentParser(HTMLParser):
             for url in css_urls(values["style"]):
                 self.result.references.append((line, "css-url", url))
         self._in_style = tag == "style"
+        if tag == "script" and values.get("type", "").lower() == "application/ld+json":
+            self._json_ld, self._json_ld_line = [], line
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
@@ -110,12 +116,28 @@ class DocumentParser(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag == "style":
             self._in_style = False
+        if tag == "script" and self._json_ld is not None:
+            self._collect_json_ld("".join(self._json_ld))
+            self._json_ld = None
 
     def handle_data(self, data: str) -> None:
+        if self._json_ld is not None:
+            self._json_ld.append(data)
         if self._in_style:
             line = self.getpos()[0]
             for url in css_urls(data):
                 self.result.references.append((line, "css-url", url))
+
+    def _collect_json_ld(self, text: str) -> None:
+        """Structured data names page and image URLs; absolute ones are checked like links."""
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            self.result.errors.append((self._json_ld_line, f"invalid JSON-LD: {error}"))
+            return
+        for value in json_strings(data):
+            if value.startswith(("http://", "https://")):
+                self.result.references.append((self._json_ld_line, "json-ld", value))
 
     def _collect_anchors(self, tag: str, values: dict[str, str]) -> None:
         if "id" in values:
@@ -137,6 +159,17 @@ def parse_html(text: str) -> ParsedHTML:
     parser.feed(text)
     parser.close()
     return parser.result
+
+
+def json_strings(data: object) -> list[str]:
+    """Every string value in parsed JSON (keys excluded), depth first."""
+    if isinstance(data, str):
+        return [data]
+    if isinstance(data, dict):
+        data = list(data.values())
+    if isinstance(data, list):
+        return [s for item in data for s in json_strings(item)]
+    return []
 
 
 def srcset_urls(srcset: str) -> list[str]:
@@ -287,6 +320,8 @@ class Crawler:
             base = urljoin(resource.url, parsed.base_href or "")
             for line, kind, raw in parsed.references:
                 self._add_reference(Reference(resource.url, line, kind, raw), base)
+            for line, message in parsed.errors:
+                self.problems.append(f"{resource.url} line {line}: {message}")
         elif resource.content_type.startswith("text/css"):
             css = resource.body.decode("utf-8", errors="replace")
             for raw in css_urls(css):
@@ -310,9 +345,15 @@ class Crawler:
     def _check_references(self) -> None:
         for reference, target in self.targets.items():
             url, fragment = urldefrag(target)
+            if reference.raw.strip().startswith("#"):
+                # A same-document reference: it names an element of the page it is on, whatever
+                # URL served that page (404.html is served at every missing URL).
+                url = reference.source
             resource = self.resources.get(url)
             if resource is None:
                 continue  # only when the crawl was cut short, which is reported already
+            if reference.raw.strip().startswith("#"):
+                resource = replace(resource, status=200)
             problem = _reference_problem(reference, resource, unquote(fragment))
             if problem:
                 self.problems.append(

@@ -10,6 +10,7 @@ refuses any path that would leave the site folder.
 
 from __future__ import annotations
 
+import gzip
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -48,6 +49,14 @@ CONTENT_TYPES = {
     ".pdf": "application/pdf",
 }
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
+# Types GitHub Pages compresses when the client accepts gzip (images and fonts are compressed already).
+COMPRESSIBLE = (
+    "text/",
+    "application/javascript",
+    "application/json",
+    "application/xml",
+    "image/svg",
+)
 
 
 def content_type_for(path: Path) -> str:
@@ -174,15 +183,27 @@ class PagesRequestHandler(BaseHTTPRequestHandler):
         else:
             body = f"{answer.status.value} {answer.status.phrase}\n".encode()
             content_type = "text/plain; charset=utf-8"
+        compress = self._accepts_gzip() and content_type.startswith(COMPRESSIBLE)
+        if compress:
+            body = gzip.compress(body, mtime=0)
         self.send_response(answer.status)
         if answer.location is not None:
             self.send_header("Location", answer.location)
         self.send_header("Content-Type", content_type)
+        if compress:
+            self.send_header("Content-Encoding", "gzip")
+        self.send_header("Vary", "Accept-Encoding")
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "max-age=600")
         self.end_headers()
         if send_body:
             self.wfile.write(body)
+
+    def _accepts_gzip(self) -> bool:
+        """Whether the client listed gzip in Accept-Encoding (browsers do; http.client does not)."""
+        accepted = self.headers.get("Accept-Encoding", "")
+        codings = {part.split(";")[0].strip().lower() for part in accepted.split(",")}
+        return "gzip" in codings
 
     def _refuse_method(self) -> None:
         body = b"405 Method Not Allowed\n"

@@ -18,7 +18,9 @@ PUBLISHED_BASE_URL = "https://example.github.io/REPO/"
 BASE_PATH = "/REPO/"
 
 # Files GitHub Pages or crawlers use without a link from a page.
-UNLINKED_FILES = frozenset({"404.html", ".nojekyll", "robots.txt", "sitemap.xml", "CNAME"})
+UNLINKED_FILES = frozenset(
+    {"404.html", ".nojekyll", "robots.txt", "sitemap.xml", "CNAME", ".site_src-output"}
+)
 
 
 def project_root() -> Path:

@@ -23,6 +23,8 @@ GOOD_PAGE = """<!doctype html><html><head>
 </head><body>
 <a href="/REPO/keynote/#agi">AGI</a> <a href="#top">top</a> <a href="#main">main</a>
 <a href="https://example.org/elsewhere">out</a> <a href="mailto:a@example.org">mail</a>
+<script type="application/ld+json">{"@type": "Event", "url": "https://example.github.io/REPO/keynote/",
+ "image": ["https://example.github.io/REPO/img/share.png"], "sameAs": "https://schema.org/x"}</script>
 <main id="main"><img src="img/a.png" srcset="img/a.png 1x, img/a2.png 2x" alt=""></main>
 </body></html>"""
 
@@ -80,6 +82,8 @@ def test_a_sound_site_has_no_problems_and_every_file_is_reached(tmp_path: Path) 
         ({"index.html": GOOD_PAGE.replace("share.png", "lost.png")}, "meta"),
         ({"404.html": '<link rel="stylesheet" href="css/site.css">'}, "x/y/css/site.css"),
         ({"css/site.css": "@import 'more.css';"}, "'more.css' -> HTTP 404"),
+        ({"index.html": GOOD_PAGE.replace('REPO/keynote/",', 'REPO/keynot/",')}, "json-ld"),
+        ({"index.html": GOOD_PAGE.replace('"sameAs"', "sameAs")}, "invalid JSON-LD"),
     ],
 )
 def test_each_kind_of_breakage_is_reported(
@@ -111,7 +115,31 @@ def test_parse_html_collects_ids_names_and_base() -> None:
     assert (1, "image", "a.png") in parsed.references
 
 
+def test_json_ld_urls_are_references() -> None:
+    parsed = parse_html(
+        '<script type="application/ld+json">{"a": ["https://x.test/1", {"b": "https://x.test/2"}],'
+        ' "c": "not a url"}</script>'
+    )
+    assert [raw for _, kind, raw in parsed.references if kind == "json-ld"] == [
+        "https://x.test/1",
+        "https://x.test/2",
+    ]
+
+
 def test_srcset_and_css_url_parsing() -> None:
     assert srcset_urls("a.png 1x,b.png 2x, c.png  300w") == ["a.png", "b.png", "c.png"]
     css = '/* url(no.png) */ a{b:url( "x.png" )} c{d:url(y.svg#i)} @import "z.css";'
     assert css_urls(css) == ["x.png", "y.svg#i", "z.css"]
+
+
+def test_same_page_fragments_on_the_404_page_are_checked_against_that_page(tmp_path: Path) -> None:
+    files = good_site(tmp_path)
+    files["404.html"] = (
+        '<!doctype html><a href="#main">skip</a><a href="#gone">x</a><main id="main">'
+    )
+    result, _ = crawl(write_site(tmp_path / "site", files))
+    assert [p for p in result.problems if "#" in p] == [
+        p for p in result.problems if "'#gone'" in p and "no element with id='gone'" in p
+    ]
+    assert any("'#gone'" in p for p in result.problems)
+    assert not any("'#main'" in p for p in result.problems)

@@ -6,6 +6,7 @@ tested on their own, on a hand-made site folder.
 
 from __future__ import annotations
 
+import gzip
 import http.client
 import os
 from collections.abc import Iterator
@@ -194,3 +195,15 @@ def test_a_root_site_serves_from_slash(site: Path) -> None:
     with PagesServer(site, "/") as root_server:
         assert root_server.base_url.endswith("/")
         assert body_of(root_server, "/keynote/") == (200, SITE["keynote/index.html"].encode())
+
+
+def test_text_is_gzipped_for_clients_that_accept_it(server: PagesServer) -> None:
+    parts = urlsplit(server.origin)
+    connection = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=10)
+    connection.request("GET", "/REPO/keynote/", headers={"Accept-Encoding": "gzip, br"})
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    assert response.getheader("Content-Encoding") == "gzip"
+    assert gzip.decompress(body) == SITE["keynote/index.html"].encode()
+    assert get(server, "/REPO/keynote/").getheader("Content-Encoding") is None
