@@ -448,6 +448,10 @@ def report(results: Sequence[Result]) -> None:
                 ours[result.site].reload_ms
             )
             print(f"{result.site}: {result.tool} median reload is {ratio:.1f}x ours")
+        if result.tool != OURS.name and result.site in ours:
+            mine = statistics.median(ours[result.site].served_ms)
+            ratio = statistics.median(result.served_ms) / mine
+            print(f"{result.site}: {result.tool} median served is {ratio:.2f}x ours")
     for result in ours.values():
         size = int(re.sub(r"\D", "", result.site) or 0)
         if size in GOALS_MS:
