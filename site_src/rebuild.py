@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .cache import BuildCache, engine_digest
 from .config import Config
 from .errors import BuildFailed, SiteError
 from .pipeline import build_site
@@ -136,14 +137,17 @@ def site_builder(load: Callable[[], Config], private: Path) -> Builder:
     """The real builder: reload the config (it may have changed), build into `private`/site.
 
     A change to stylesheets only is reported with the stylesheets' previous URLs, which is what
-    the open pages still link to.
+    the open pages still link to. The incremental cache lives in memory for the server's lifetime,
+    so a one-page edit re-renders that page (and its dependents) only, and never touches the
+    project's on-disk cache, which describes `_site/`, not this private folder.
     """
     output = private / "site"
+    cache = BuildCache(engine_digest())
 
     def build(changed: frozenset[Path]) -> Built:
         config = dataclasses.replace(load(), output_dir=output)
         old_css = previous_stylesheets(config, changed, output)
-        result = build_site(config, write=True)
+        result = build_site(config, write=True, cache=cache)
         return Built(output, config.base_path, old_css, result.warnings)
 
     return build
