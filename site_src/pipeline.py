@@ -23,6 +23,7 @@ import stat
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +57,7 @@ from .output import (
     reserved_outputs,
     safe_target,
 )
-from .parallel import PageTask, RenderJob, render_all, worker_count
+from .parallel import PageTask, RenderJob, map_in_chunks, render_all, worker_count
 from .paths import check_inside, check_source_name
 from .render import (
     SiteView,
@@ -138,7 +139,8 @@ def build_site(
     store = cache if cache is not None else BuildCache.load(config.cache_dir)
     errors: list[SiteError] = []
     # Load and parse: sources are hashed; front matter is parsed only where the hash is new.
-    inputs, warnings = load_inputs(config, store, errors)
+    processes = processes or worker_count()
+    inputs, warnings = load_inputs(config, store, errors, processes)
     if strict:
         errors += warnings
     # Plan: keep every output file whose key and bytes on disk are what the cache recorded.
@@ -155,9 +157,7 @@ def build_site(
     errors += output_folder_problems(config.output_dir, config.root)
     staging = open_staging(config.output_dir) if write and not errors else None
     try:
-        new, count = make_outputs(
-            config, store, inputs, plan, staging, processes or worker_count(), errors
-        )
+        new, count = make_outputs(config, store, inputs, plan, staging, processes, errors)
         if errors:
             raise BuildFailed(errors + ([] if strict else warnings))
         if staging is not None:
@@ -190,10 +190,10 @@ def build_site(
 
 
 def load_inputs(
-    config: Config, store: BuildCache, errors: list[SiteError]
+    config: Config, store: BuildCache, errors: list[SiteError], processes: int
 ) -> tuple[Inputs, list[SiteError]]:
     """Read everything a build depends on; the site digest covers all of it but page texts."""
-    parsed, problems = read_sources(config, store)
+    parsed, problems = read_sources(config, store, processes)
     errors += problems
     data, problems = load_data(config)
     errors += problems
@@ -220,7 +220,9 @@ def load_inputs(
     return Inputs(parsed, pages, nav, data, assets, templates, site, digest), warnings
 
 
-def read_sources(config: Config, store: BuildCache) -> tuple[dict[str, Parsed], list[SiteError]]:
+def read_sources(
+    config: Config, store: BuildCache, processes: int
+) -> tuple[dict[str, Parsed], list[SiteError]]:
     """Hash every .md file under the content folder; parse front matter the cache has not seen.
 
     Page texts are not kept (a worker reads its page again), so memory stays flat as sites grow.
@@ -233,16 +235,41 @@ def read_sources(config: Config, store: BuildCache) -> tuple[dict[str, Parsed], 
         return parsed, [SiteError(f"there is no content folder {folder}/", None, hint)]
     errors: list[SiteError] = []
     settled = time.time_ns() - SETTLED_NS
+    pending: list[tuple[str, Parsed | None]] = []
     for name in markdown_files(config.content_dir, content_root):
-        path = config.root / name
-        try:
-            entry = read_source(config, store.parsed.get(name), path, name, settled)
-        except SiteError as error:
-            errors.append(error)
-            continue
-        if entry is not None:
+        known = store.parsed.get(name)
+        if known is not None and unchanged(config.root / name, known):
+            parsed[name] = known
+        else:
+            pending.append((name, known))
+    # New or changed sources are read and parsed on every core (YAML is slow: seconds at 10,000).
+    reader = partial(read_pending, config, settled)
+    for (name, _), entry in zip(pending, map_in_chunks(reader, pending, processes), strict=True):
+        if isinstance(entry, SiteError):
+            errors.append(entry)
+        elif entry is not None:
             parsed[name] = entry
     return parsed, errors
+
+
+def unchanged(path: Path, known: Parsed) -> bool:
+    """Whether `stat` proves a source is the one the cache parsed (see `Parsed`)."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return False
+    return (known.size, known.mtime_ns) == (info.st_size, info.st_mtime_ns)
+
+
+def read_pending(
+    config: Config, settled: int, item: tuple[str, Parsed | None]
+) -> Parsed | SiteError | None:
+    """`read_source` for a worker process: a problem comes back as a value."""
+    name, known = item
+    try:
+        return read_source(config, known, config.root / name, name, settled)
+    except SiteError as error:
+        return error
 
 
 def read_source(
