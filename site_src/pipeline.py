@@ -236,15 +236,21 @@ def read_sources(
     errors: list[SiteError] = []
     settled = time.time_ns() - SETTLED_NS
     pending: list[tuple[str, Parsed | None]] = []
-    for name in markdown_files(config.content_dir, content_root):
-        known = store.parsed.get(name)
-        if known is not None and unchanged(config.root / name, known):
-            parsed[name] = known
-        else:
-            pending.append((name, known))
-    # New or changed sources are read and parsed on every core (YAML is slow: seconds at 10,000).
+    results: list[tuple[str, Parsed | SiteError | None]] = []
     reader = partial(read_pending, config, settled)
-    for (name, _), entry in zip(pending, map_in_chunks(reader, pending, processes), strict=True):
+    names = markdown_files(config.content_dir, content_root)
+    order = {name: index for index, name in enumerate(names)}
+    for name in names:
+        known = store.parsed.get(name)
+        if known is None:
+            pending.append((name, None))
+        elif unchanged(config.root / name, known):
+            results.append((name, known))
+        else:  # most likely the same bytes again: read and hash here, parse only if changed
+            results.append((name, reader((name, known))))
+    # Sources the cache has never seen are parsed on every core (YAML is slow: seconds at 10,000).
+    results += zip([n for n, _ in pending], map_in_chunks(reader, pending, processes), strict=True)
+    for name, entry in sorted(results, key=lambda item: order[item[0]]):
         if isinstance(entry, SiteError):
             errors.append(entry)
         elif entry is not None:
