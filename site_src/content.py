@@ -46,22 +46,46 @@ def find_sources(config: Config) -> tuple[list[Source], list[SiteError]]:
     """Read every .md file under the content folder, in a stable order."""
     sources: list[Source] = []
     errors: list[SiteError] = []
-    if not config.content_dir.is_dir():
-        folder = project_path(str(config.content_dir), str(config.root))
-        hint = "Run the command in the project folder, pass --root, or create the folder."
-        return sources, [SiteError(f"there is no content folder {folder}/", None, hint)]
+    problem = content_folder_problem(config)
+    if problem is not None:
+        return sources, [problem]
     for path in sorted(config.content_dir.rglob("*.md")):
         relative = path.relative_to(config.content_dir)
         if any(part.startswith(".") for part in relative.parts) or path.is_dir():
             continue
         name = project_path(str(path), str(config.root))
         try:
-            check_source_name(relative, name)
-            check_inside(path, config.root, name)
-            sources.append(Source(name, read_text(path, name)))
+            sources.append(Source(name, decode(read_source_bytes(config, path, name), name)))
         except SiteError as error:
             errors.append(error)
     return sources, errors
+
+
+def content_folder_problem(config: Config) -> SiteError | None:
+    """A missing content folder is one clear error, not an empty site."""
+    if config.content_dir.is_dir():
+        return None
+    folder = project_path(str(config.content_dir), str(config.root))
+    hint = "Run the command in the project folder, pass --root, or create the folder."
+    return SiteError(f"there is no content folder {folder}/", None, hint)
+
+
+def read_source_bytes(config: Config, path: Path, name: str) -> bytes:
+    """The bytes of one content file, once its name and place are known to be safe.
+
+    Every reader of content files goes through here: a name that cannot be a URL, a link to a file
+    outside the project, or a file that cannot be read is a SiteError naming the file.
+    """
+    check_source_name(path.relative_to(config.content_dir), name)
+    check_inside(path, config.root, name)
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise SiteError(
+            f"cannot read the file: {exc.strerror or exc}",
+            Location(name),
+            "Check that it is a readable file, not a folder or a broken link.",
+        ) from None
 
 
 def decode(raw: bytes, name: str) -> str:

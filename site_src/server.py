@@ -40,6 +40,15 @@ LIVE_SCRIPT = (
 )
 
 
+# Shown while a first build is taking longer than a request is willing to wait.
+BUILDING_PAGE = (
+    b'<!doctype html><html lang="en"><head><meta charset="utf-8">'
+    b'<meta http-equiv="refresh" content="1"><title>Building</title></head>'
+    b"<body><p>Building the site&hellip;</p></body></html>"
+)
+BUILDING_HEADERS = (("Content-Type", "text/html; charset=utf-8"), ("Retry-After", "1"))
+
+
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     """What the server shows: the last good output folder and the errors of the latest build."""
@@ -75,6 +84,10 @@ class SiteState:
             self._building = False
             self._lock.notify_all()
 
+    def _has_built(self) -> bool:
+        """Whether a first build has finished (well or not); before that there is nothing to read."""
+        return self._snapshot.folder is not None or bool(self._snapshot.errors)
+
     @property
     def current(self) -> Snapshot:
         with self._lock:
@@ -84,7 +97,7 @@ class SiteState:
     def reading(self, timeout: float = BUILD_WAIT_SECONDS) -> Iterator[Snapshot]:
         """Hold off builds while a response is read from the folder; wait out a running build."""
         with self._lock:
-            self._lock.wait_for(lambda: not self._building, timeout)
+            self._lock.wait_for(lambda: not self._building and self._has_built(), timeout)
             self._readers += 1
             snapshot = self._snapshot
         try:
@@ -102,7 +115,7 @@ class Response:
     body: bytes
 
 
-def make_app(state: SiteState) -> WSGIApp:
+def make_app(state: SiteState, wait_seconds: float = BUILD_WAIT_SECONDS) -> WSGIApp:
     """The WSGI app serving `state`'s current snapshot."""
 
     def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -110,7 +123,7 @@ def make_app(state: SiteState) -> WSGIApp:
         if method not in ("GET", "HEAD"):
             response = Response("405 Method Not Allowed", (("Allow", "GET, HEAD"),), b"")
         else:
-            with state.reading() as snapshot:
+            with state.reading(wait_seconds) as snapshot:
                 response = respond(snapshot, request_path(environ))
         headers = [*response.headers, ("Cache-Control", "no-store")]
         headers.append(("Content-Length", str(len(response.body))))
@@ -134,6 +147,8 @@ def respond(snapshot: Snapshot, path: str) -> Response:
     base = snapshot.base_path
     if base != "/" and path in ("/", base.rstrip("/")):
         return Response("302 Found", (("Location", base),), b"")
+    if snapshot.folder is None and not snapshot.errors:
+        return Response("503 Service Unavailable", BUILDING_HEADERS, BUILDING_PAGE)
     if snapshot.folder is None:
         return html_response("500 Internal Server Error", b"", snapshot)
     relative = site_relative(path, base)

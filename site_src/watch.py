@@ -142,10 +142,22 @@ class Watcher:
             self._ready.set()  # the native watch exists once the first wait has returned
             after = fingerprint(targets)
             changed = {Path(path) for _change, path in batch} | changed_marks(before, after)
-            yield frozenset(changed)
+            yield frozenset(changed | inside_new_folders(changed))
             if after != before and [p for p in targets.folders if p.is_dir()] != existing:
                 return  # a folder appeared or vanished: start a new watch
             before = after
+
+
+def inside_new_folders(changed: set[Path]) -> set[Path]:
+    """Files already inside a folder that just appeared: they can be written before the native
+    watch on the new folder exists, and would otherwise never be reported."""
+    return {
+        path
+        for folder in changed
+        if folder.is_dir()
+        for path in folder.rglob("*")
+        if not is_editor_noise(path)
+    }
 
 
 def changed_marks(before: Fingerprint, after: Fingerprint) -> frozenset[Path]:

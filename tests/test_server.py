@@ -4,6 +4,8 @@ new and deleted files, the base path, and paths that try to leave the site."""
 from __future__ import annotations
 
 import os
+import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -179,8 +181,6 @@ def test_requests_wait_for_a_build_in_flight(tmp_path: Path) -> None:
     app = make_app(state)
     state.begin_build()
     (site / "index.html").write_text("<p>new</p>")
-    import threading
-
     seen: list[bytes] = []
 
     def request() -> None:
@@ -194,3 +194,62 @@ def test_requests_wait_for_a_build_in_flight(tmp_path: Path) -> None:
     state.finish_build(Snapshot(site, "/", ()))
     thread.join(5)
     assert seen and b"<p>new</p>" in seen[0]
+
+
+def test_a_long_first_build_answers_building_then_the_site(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("<html><head></head><body>ready</body></html>")
+    state = SiteState("/")
+    app = make_app(state, wait_seconds=0.1)
+    statuses: list[str] = []
+
+    def get() -> bytes:
+        body = app({"PATH_INFO": "/", "REQUEST_METHOD": "GET"}, lambda s, h: statuses.append(s))
+        return b"".join(body)
+
+    state.begin_build()
+    assert b"Building the site" in get() and statuses[-1].startswith("503")
+    state.finish_build(Snapshot(site, "/", ()))
+    assert b"ready" in get() and statuses[-1].startswith("200")
+
+
+def test_serves_every_page_of_the_conference_site(tmp_path: Path) -> None:
+    repo = Path(__file__).resolve().parent.parent
+    root = tmp_path / "conference"
+    for name in ("content", "templates", "static", "data"):
+        shutil.copytree(repo / name, root / name)
+    shutil.copy(repo / "site.yml", root / "site.yml")
+    with dev_server(root) as running:
+        folder = running.server.state.current.folder
+        assert folder is not None and not running.server.state.current.errors
+        pages = sorted(folder.rglob("index.html"))
+        assert len(pages) >= 5
+        for page in pages:
+            url = running.base_path + page.parent.relative_to(folder).as_posix() + "/"
+            status, _headers, body = running.get(url.replace("/./", "/"))
+            assert status == 200, url
+            assert b"livereload.js" in body and b"site-src-errors" not in body
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "<!doctype html><html><head><title>t</title></head><body>x</body></html>",
+        "<!DOCTYPE html><HTML><HEAD><TITLE>t</TITLE></HEAD><BODY>x</BODY></HTML>",
+        "<!doctype html><title>t</title><p>no head or body tags",
+    ],
+)
+def test_every_page_gets_the_live_reload_script_once(tmp_path: Path, page: str) -> None:
+    site = tmp_path / "out"
+    site.mkdir()
+    (site / "index.html").write_text(page)
+    (tmp_path / "site.yml").write_text("title: T\n")
+
+    def fixed(_changed: frozenset[Path]) -> Built:
+        return Built(site, "/")
+
+    with dev_server(tmp_path, builder=fixed) as running:
+        body = running.page("")
+        assert body.count("/livereload.js?port=") == 1
+        assert body.replace(body[body.index("<script>") : body.index("</script>") + 9], "") == page
