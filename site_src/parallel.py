@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 from .cache import FileRecord, digest_bytes
 from .config import Config
-from .content import decode
+from .content import decode, read_source_bytes
 from .errors import Location, SiteError
 from .links import PageScan, check_links, cross_page_refs, scan_html
 from .markdown import make_markdown, render_markdown
@@ -89,7 +89,7 @@ class Renderer:
         """Read, render, scan and (if building) write one page."""
         job, page = self.job, task.page
         try:
-            page = with_text(page, read_source(job.config.root, page.source, task.source_digest))
+            page = with_text(page, read_source(job.config, page.source, task.source_digest))
             body, errors = render_markdown(self.md, page, job.urls, job.config.base_path)
             html = render_page(self.env, job.config, job.site, job.data, page, body)
         except SiteError as error:
@@ -110,12 +110,9 @@ class Renderer:
         return PageResult(page.output_path, scan, (), record)
 
 
-def read_source(root: Path, source: str, expected: str) -> str:
+def read_source(config: Config, source: str, expected: str) -> str:
     """A page's text, as long as it is still the file the build was planned with."""
-    try:
-        raw = (root / source).read_bytes()
-    except OSError as exc:
-        raise SiteError(f"cannot read the file: {exc.strerror}", Location(source)) from None
+    raw = read_source_bytes(config, config.root / source, source)
     if digest_bytes(raw) != expected:
         raise SiteError(
             "the file changed while the site was being built",

@@ -41,8 +41,16 @@ from .cache import (
     trusted_files,
 )
 from .config import Config
-from .content import claimed_outputs, decode, load_data, parse_page, read_templates
-from .errors import BuildFailed, Location, SiteError, located, project_path
+from .content import (
+    claimed_outputs,
+    content_folder_problem,
+    decode,
+    load_data,
+    parse_page,
+    read_source_bytes,
+    read_templates,
+)
+from .errors import BuildFailed, Location, SiteError, located
 from .links import check_links, cross_page_refs, scan_html
 from .model import Asset, NavItem, Page, Source
 from .output import (
@@ -58,7 +66,6 @@ from .output import (
     safe_target,
 )
 from .parallel import PageTask, RenderJob, map_in_chunks, render_all, worker_count
-from .paths import check_inside, check_source_name
 from .render import (
     SiteView,
     make_environment,
@@ -229,10 +236,9 @@ def read_sources(
     """
     content_root = config.content_dir.relative_to(config.root).as_posix()
     parsed: dict[str, Parsed] = {}
-    if not config.content_dir.is_dir():
-        folder = project_path(str(config.content_dir), str(config.root))
-        hint = "Run the command in the project folder, pass --root, or create the folder."
-        return parsed, [SiteError(f"there is no content folder {folder}/", None, hint)]
+    problem = content_folder_problem(config)
+    if problem is not None:
+        return parsed, [problem]
     errors: list[SiteError] = []
     settled = time.time_ns() - SETTLED_NS
     pending: list[tuple[str, Parsed | None]] = []
@@ -290,15 +296,11 @@ def read_source(
             return known
         if stat.S_ISDIR(info.st_mode):
             return None
-        check_source_name(path.relative_to(config.content_dir), name)
-        check_inside(path, config.root, name)
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise SiteError(
-            f"cannot read the file: {exc.strerror or exc}",
-            Location(name),
-            "Check that it is a readable file, not a folder or a broken link.",
-        ) from None
+    except OSError:
+        info = None  # a broken link, say: let the reader of content files report it
+    raw = read_source_bytes(config, path, name)
+    if info is None:
+        info = os.stat(path)
     digest = digest_bytes(raw)
     mtime = info.st_mtime_ns if info.st_mtime_ns < settled and len(raw) == info.st_size else -1
     if known is not None and known.digest == digest:
