@@ -14,14 +14,15 @@ import hashlib
 import multiprocessing
 import os
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .cache import FileRecord, digest_bytes
 from .config import Config
-from .content import decode
+from .content import decode, read_source_bytes
 from .errors import Location, SiteError
 from .links import PageScan, check_links, cross_page_refs, scan_html
 from .markdown import make_markdown, render_markdown
@@ -33,6 +34,8 @@ from .render import SiteView, make_environment, render_page
 # bench/generate.py pages on 2 cores: at 12 pages one process wins, at 24 they are even, at 48
 # two processes take a quarter less time).
 PARALLEL_THRESHOLD = 24
+T = TypeVar("T")
+R = TypeVar("R")
 CHUNKS_PER_WORKER = 8
 MAX_CHUNK = 64
 
@@ -86,7 +89,7 @@ class Renderer:
         """Read, render, scan and (if building) write one page."""
         job, page = self.job, task.page
         try:
-            page = with_text(page, read_source(job.config.root, page.source, task.source_digest))
+            page = with_text(page, read_source(job.config, page.source, task.source_digest))
             body, errors = render_markdown(self.md, page, job.urls, job.config.base_path)
             html = render_page(self.env, job.config, job.site, job.data, page, body)
         except SiteError as error:
@@ -107,12 +110,9 @@ class Renderer:
         return PageResult(page.output_path, scan, (), record)
 
 
-def read_source(root: Path, source: str, expected: str) -> str:
+def read_source(config: Config, source: str, expected: str) -> str:
     """A page's text, as long as it is still the file the build was planned with."""
-    try:
-        raw = (root / source).read_bytes()
-    except OSError as exc:
-        raise SiteError(f"cannot read the file: {exc.strerror}", Location(source)) from None
+    raw = read_source_bytes(config, config.root / source, source)
     if digest_bytes(raw) != expected:
         raise SiteError(
             "the file changed while the site was being built",
@@ -157,6 +157,24 @@ def render_all(job: RenderJob, tasks: Sequence[PageTask], processes: int) -> Ite
                 yield from results
     finally:
         gc.unfreeze()
+
+
+def map_in_chunks(function: Callable[[T], R], items: Sequence[T], processes: int) -> list[R]:
+    """`[function(item) for item in items]`, on `processes` processes when there are many items.
+
+    `function` must pickle (a module-level function or a partial of one)."""
+    if processes <= 1 or len(items) < PARALLEL_THRESHOLD * 4:
+        return [function(item) for item in items]
+    size = max(1, min(MAX_CHUNK * 4, len(items) // (processes * CHUNKS_PER_WORKER)))
+    chunks = [items[start : start + size] for start in range(0, len(items), size)]
+    context = multiprocessing.get_context(start_method())
+    with context.Pool(processes) as pool:
+        done = pool.imap(partial(_apply, function), chunks)
+        return [result for chunk in done for result in chunk]
+
+
+def _apply(function: Callable[[T], R], items: Sequence[T]) -> list[R]:
+    return [function(item) for item in items]
 
 
 def start_method() -> str:

@@ -23,6 +23,7 @@ import stat
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +41,16 @@ from .cache import (
     trusted_files,
 )
 from .config import Config
-from .content import claimed_outputs, decode, load_data, parse_page, read_templates
-from .errors import BuildFailed, Location, SiteError, located, project_path
+from .content import (
+    claimed_outputs,
+    content_folder_problem,
+    decode,
+    load_data,
+    parse_page,
+    read_source_bytes,
+    read_templates,
+)
+from .errors import BuildFailed, Location, SiteError, located
 from .links import check_links, cross_page_refs, scan_html
 from .model import Asset, NavItem, Page, Source
 from .output import (
@@ -56,8 +65,7 @@ from .output import (
     reserved_outputs,
     safe_target,
 )
-from .parallel import PageTask, RenderJob, render_all, worker_count
-from .paths import check_inside, check_source_name
+from .parallel import PageTask, RenderJob, map_in_chunks, render_all, worker_count
 from .render import (
     SiteView,
     make_environment,
@@ -138,7 +146,8 @@ def build_site(
     store = cache if cache is not None else BuildCache.load(config.cache_dir)
     errors: list[SiteError] = []
     # Load and parse: sources are hashed; front matter is parsed only where the hash is new.
-    inputs, warnings = load_inputs(config, store, errors)
+    processes = processes or worker_count()
+    inputs, warnings = load_inputs(config, store, errors, processes)
     if strict:
         errors += warnings
     # Plan: keep every output file whose key and bytes on disk are what the cache recorded.
@@ -155,9 +164,7 @@ def build_site(
     errors += output_folder_problems(config.output_dir, config.root)
     staging = open_staging(config.output_dir) if write and not errors else None
     try:
-        new, count = make_outputs(
-            config, store, inputs, plan, staging, processes or worker_count(), errors
-        )
+        new, count = make_outputs(config, store, inputs, plan, staging, processes, errors)
         if errors:
             raise BuildFailed(errors + ([] if strict else warnings))
         if staging is not None:
@@ -190,10 +197,10 @@ def build_site(
 
 
 def load_inputs(
-    config: Config, store: BuildCache, errors: list[SiteError]
+    config: Config, store: BuildCache, errors: list[SiteError], processes: int
 ) -> tuple[Inputs, list[SiteError]]:
     """Read everything a build depends on; the site digest covers all of it but page texts."""
-    parsed, problems = read_sources(config, store)
+    parsed, problems = read_sources(config, store, processes)
     errors += problems
     data, problems = load_data(config)
     errors += problems
@@ -220,29 +227,61 @@ def load_inputs(
     return Inputs(parsed, pages, nav, data, assets, templates, site, digest), warnings
 
 
-def read_sources(config: Config, store: BuildCache) -> tuple[dict[str, Parsed], list[SiteError]]:
+def read_sources(
+    config: Config, store: BuildCache, processes: int
+) -> tuple[dict[str, Parsed], list[SiteError]]:
     """Hash every .md file under the content folder; parse front matter the cache has not seen.
 
     Page texts are not kept (a worker reads its page again), so memory stays flat as sites grow.
     """
     content_root = config.content_dir.relative_to(config.root).as_posix()
     parsed: dict[str, Parsed] = {}
-    if not config.content_dir.is_dir():
-        folder = project_path(str(config.content_dir), str(config.root))
-        hint = "Run the command in the project folder, pass --root, or create the folder."
-        return parsed, [SiteError(f"there is no content folder {folder}/", None, hint)]
+    problem = content_folder_problem(config)
+    if problem is not None:
+        return parsed, [problem]
     errors: list[SiteError] = []
     settled = time.time_ns() - SETTLED_NS
-    for name in markdown_files(config.content_dir, content_root):
-        path = config.root / name
-        try:
-            entry = read_source(config, store.parsed.get(name), path, name, settled)
-        except SiteError as error:
-            errors.append(error)
-            continue
-        if entry is not None:
+    pending: list[tuple[str, Parsed | None]] = []
+    results: list[tuple[str, Parsed | SiteError | None]] = []
+    reader = partial(read_pending, config, settled)
+    names = markdown_files(config.content_dir, content_root)
+    order = {name: index for index, name in enumerate(names)}
+    for name in names:
+        known = store.parsed.get(name)
+        if known is None:
+            pending.append((name, None))
+        elif unchanged(config.root / name, known):
+            results.append((name, known))
+        else:  # most likely the same bytes again: read and hash here, parse only if changed
+            results.append((name, reader((name, known))))
+    # Sources the cache has never seen are parsed on every core (YAML is slow: seconds at 10,000).
+    results += zip([n for n, _ in pending], map_in_chunks(reader, pending, processes), strict=True)
+    for name, entry in sorted(results, key=lambda item: order[item[0]]):
+        if isinstance(entry, SiteError):
+            errors.append(entry)
+        elif entry is not None:
             parsed[name] = entry
     return parsed, errors
+
+
+def unchanged(path: Path, known: Parsed) -> bool:
+    """Whether `stat` proves a source is the one the cache parsed (see `Parsed`)."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return False
+    return (known.size, known.mtime_ns) == (info.st_size, info.st_mtime_ns)
+
+
+def read_pending(
+    config: Config, settled: int, item: tuple[str, Parsed | None]
+) -> Parsed | SiteError | None:
+    """`read_source` for a worker process: a problem comes back as a value."""
+    name, known = item
+    try:
+        return read_source(config, known, config.root / name, name, settled)
+    except SiteError as error:
+        return error
 
 
 def read_source(
@@ -257,15 +296,11 @@ def read_source(
             return known
         if stat.S_ISDIR(info.st_mode):
             return None
-        check_source_name(path.relative_to(config.content_dir), name)
-        check_inside(path, config.root, name)
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise SiteError(
-            f"cannot read the file: {exc.strerror or exc}",
-            Location(name),
-            "Check that it is a readable file, not a folder or a broken link.",
-        ) from None
+    except OSError:
+        info = None  # a broken link, say: let the reader of content files report it
+    raw = read_source_bytes(config, path, name)
+    if info is None:
+        info = os.stat(path)
     digest = digest_bytes(raw)
     mtime = info.st_mtime_ns if info.st_mtime_ns < settled and len(raw) == info.st_size else -1
     if known is not None and known.digest == digest:

@@ -25,14 +25,15 @@ def contents(folder: Path) -> dict[str, bytes]:
 
 
 def test_parallel_build_gives_the_same_bytes_as_one_process(tmp_path: Path) -> None:
-    root = write_site(PARALLEL_THRESHOLD * 2, tmp_path / "site", seed=3)
+    """Enough pages that front matter is also parsed in workers."""
+    root = write_site(PARALLEL_THRESHOLD * 4, tmp_path / "site", seed=3)
     config = config_for(root)
     one = replace(config, output_dir=tmp_path / "one", cache_dir=tmp_path / "cache-one")
     many = replace(config, output_dir=tmp_path / "many", cache_dir=tmp_path / "cache-many")
     first = build_site(one, processes=1)
     second = build_site(many, processes=2)
-    assert first.pages == second.pages == PARALLEL_THRESHOLD * 2
-    assert len(second.rendered) == PARALLEL_THRESHOLD * 2
+    assert first.pages == second.pages == PARALLEL_THRESHOLD * 4
+    assert len(second.rendered) == PARALLEL_THRESHOLD * 4
     assert contents(tmp_path / "one") == contents(tmp_path / "many")
 
 
@@ -44,6 +45,17 @@ def test_parallel_build_reports_errors_from_workers(tmp_path: Path) -> None:
         build_site(config_for(root), processes=2)
     assert [e.where.path for e in caught.value.errors if e.where] == ["content/page-00007.md"]
     assert not (root / "_site").exists()
+
+
+def test_front_matter_errors_found_in_workers_are_all_reported(tmp_path: Path) -> None:
+    root = write_site(PARALLEL_THRESHOLD * 4, tmp_path / "site", seed=3)
+    for number in (3, 50):
+        page = root / "content" / f"page-{number:05d}.md"
+        page.write_text(page.read_text().replace("order: ", "order: x", 1))
+    with pytest.raises(BuildFailed) as caught:
+        build_site(config_for(root), processes=2)
+    where = sorted(str(e.where) for e in caught.value.errors if "order" in e.message)
+    assert where == ["content/page-00003.md:4:1", "content/page-00050.md:4:1"]
 
 
 def test_workers_are_forked_only_when_no_other_thread_runs() -> None:
