@@ -2,4 +2,6 @@
 
 from site_src.cli import main
 
-raise SystemExit(main())
+# Guarded: worker processes started by forkserver or spawn import this file again as a module.
+if __name__ == "__main__":
+    raise SystemExit(main())

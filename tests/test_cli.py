@@ -78,3 +78,11 @@ def test_bad_config_value_is_reported_against_the_config_file(sample: Path) -> N
     result = run(sample)
     assert result.returncode == 1
     assert "site.yml:2:1: error: config key 'drafts' must be a true/false" in result.stderr
+
+
+def test_worker_processes_can_import_the_entry_script_without_running_it() -> None:
+    """forkserver and spawn workers import the main script as __mp_main__; it must not run then."""
+    import runpy
+
+    namespace = runpy.run_path(str(REPO / "build.py"), run_name="__mp_main__")
+    assert callable(namespace["main"])
