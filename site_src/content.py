@@ -24,6 +24,7 @@ from .errors import (
     project_path,
     read_text,
     short_repr,
+    unreadable,
 )
 from .model import FrontMatter, Page, Source, url_to_output_path
 from .paths import UNSAFE_NAME_CHARS, check_inside, check_source_name
@@ -81,11 +82,7 @@ def read_source_bytes(config: Config, path: Path, name: str) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise SiteError(
-            f"cannot read the file: {exc.strerror or exc}",
-            Location(name),
-            "Check that it is a readable file, not a folder or a broken link.",
-        ) from None
+        raise unreadable(exc, name) from None
 
 
 def decode(raw: bytes, name: str) -> str:

@@ -128,17 +128,22 @@ def decode_text(raw: bytes, name: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def unreadable(exc: OSError, name: str) -> SiteError:
+    """A source file that exists but cannot be read (permissions, a folder, a broken link)."""
+    return SiteError(
+        f"cannot read the file: {exc.strerror or exc}",
+        Location(name),
+        "Check that it is a readable file, not a folder or a broken link.",
+    )
+
+
 def read_text(path: os.PathLike[str] | str, name: str) -> str:
     """Read a source file as text; an unreadable or undecodable file is a SiteError naming it."""
     try:
         with open(path, "rb") as handle:
             raw = handle.read()
     except OSError as exc:
-        raise SiteError(
-            f"cannot read the file: {exc.strerror or exc}",
-            Location(name),
-            "Check that it is a readable file, not a folder or a broken link.",
-        ) from None
+        raise unreadable(exc, name) from None
     return decode_text(raw, name)
 
 
