@@ -114,6 +114,8 @@ def run(args: argparse.Namespace, config: Config, out: TextIO) -> int:
     if not args.quiet:
         if result.warnings:
             print(format_text(sort_problems(result.warnings)) + "\n", file=sys.stderr)
+        if args.verbose:
+            print(details(result, config), file=out)
         print(summary(result, config, args.command), file=out)
     if args.command == "deploy":
         deploy(
@@ -184,6 +186,20 @@ def run_new(args: argparse.Namespace, config: Config, out: TextIO) -> int:
     created = create_page(page, config.root)
     print(f"Created {created}: edit its description and text, then build or serve.", file=out)
     return 0
+
+
+def details(result: BuildResult, config: Config) -> str:
+    """What --verbose adds: where the site goes, and what this build rendered and changed."""
+    lines = [f"Base URL: {config.base_url} (links start with {config.base_path})"]
+    if result.output_dir is not None:
+        lines.append(f"Output folder: {result.output_dir}")
+    lines.append(
+        f"Rendered {len(result.rendered)} of {result.pages} pages (the rest from the cache)."
+    )
+    lines += [f"  rendered {source}" for source in result.rendered]
+    lines.append(f"{len(result.changed)} output file(s) changed.")
+    lines += [f"  changed {path}" for path in result.changed]
+    return "\n".join(lines)
 
 
 def summary(result: BuildResult, config: Config, command: str) -> str:

@@ -86,3 +86,17 @@ def test_worker_processes_can_import_the_entry_script_without_running_it() -> No
 
     namespace = runpy.run_path(str(REPO / "build.py"), run_name="__mp_main__")
     assert callable(namespace["main"])
+
+
+def test_verbose_says_what_a_build_rendered_and_changed(sample: Path) -> None:
+    assert run(sample).returncode == 0
+    with (sample / "content" / "index.md").open("a") as page:
+        page.write("\nOne more line.\n")
+    result = run(sample, "--verbose")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "Base URL: https://example.github.io/sample/ (links start with /sample/)" in lines
+    assert "Rendered 1 of 4 pages (the rest from the cache)." in lines
+    assert "  rendered index.html" in lines
+    assert "  changed index.html" in lines
+    assert lines[-1].startswith("Built 4 pages")
