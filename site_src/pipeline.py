@@ -133,6 +133,7 @@ def build_site(
     strict: bool = False,
     cache: BuildCache | None = None,
     processes: int | None = None,
+    edited: frozenset[Path] | None = None,
 ) -> BuildResult:
     """Build the site; raise BuildFailed listing every error, leaving the output untouched.
 
@@ -141,17 +142,21 @@ def build_site(
     leave it out to use the cache saved in `config.cache_dir`, which this call loads and saves.
     `processes`: how many processes render pages (default: every core this process may use).
     `write=False` checks everything and writes nothing (neither output nor cache).
+    `edited`: for a caller that watches the files and owns the output folder (the dev server),
+    every path changed since the cache's last successful build. Sources outside it are taken
+    from the cache without a `stat`, and the output folder is trusted to hold what the cache
+    recorded, so a one-page edit costs no walk over every file. None checks everything.
     """
     started = time.perf_counter()
     store = cache if cache is not None else BuildCache.load(config.cache_dir)
     errors: list[SiteError] = []
     # Load and parse: sources are hashed; front matter is parsed only where the hash is new.
     processes = processes or worker_count()
-    inputs, warnings = load_inputs(config, store, errors, processes)
+    inputs, warnings = load_inputs(config, store, errors, processes, edited)
     if strict:
         errors += warnings
     # Plan: keep every output file whose key and bytes on disk are what the cache recorded.
-    plan = make_plan(config, store, inputs, write)
+    plan = make_plan(config, store, inputs, write, trust_output=edited is not None)
     if plan.untouched and not errors:
         seconds = time.perf_counter() - started
         output = config.output_dir if write else None
@@ -197,10 +202,14 @@ def build_site(
 
 
 def load_inputs(
-    config: Config, store: BuildCache, errors: list[SiteError], processes: int
+    config: Config,
+    store: BuildCache,
+    errors: list[SiteError],
+    processes: int,
+    edited: frozenset[Path] | None = None,
 ) -> tuple[Inputs, list[SiteError]]:
     """Read everything a build depends on; the site digest covers all of it but page texts."""
-    parsed, problems = read_sources(config, store, processes)
+    parsed, problems = read_sources(config, store, processes, edited)
     errors += problems
     data, problems = load_data(config)
     errors += problems
@@ -228,7 +237,7 @@ def load_inputs(
 
 
 def read_sources(
-    config: Config, store: BuildCache, processes: int
+    config: Config, store: BuildCache, processes: int, edited: frozenset[Path] | None = None
 ) -> tuple[dict[str, Parsed], list[SiteError]]:
     """Hash every .md file under the content folder; parse front matter the cache has not seen.
 
@@ -250,7 +259,9 @@ def read_sources(
         known = store.parsed.get(name)
         if known is None:
             pending.append((name, None))
-        elif unchanged(config.root / name, known):
+        elif (edited is not None and config.root / name not in edited) or unchanged(
+            config.root / name, known
+        ):
             results.append((name, known))
         else:  # most likely the same bytes again: read and hash here, parse only if changed
             results.append((name, reader((name, known))))
@@ -385,9 +396,13 @@ def resolve_nav(config: Config, pages: Sequence[Page]) -> tuple[list[NavItem], l
 # --- Plan ----------------------------------------------------------------------------------
 
 
-def make_plan(config: Config, store: BuildCache, inputs: Inputs, write: bool) -> Plan:
+def make_plan(
+    config: Config, store: BuildCache, inputs: Inputs, write: bool, trust_output: bool = False
+) -> Plan:
     """Split the outputs into files to make and files the current output folder already holds."""
-    if write:
+    if write and trust_output and store.output_dir == str(config.output_dir):
+        trusted, exact = set(store.files), True
+    elif write:
         trusted, exact = trusted_files(store, config.output_dir)
     else:
         trusted, exact = set(store.files), False

@@ -143,11 +143,23 @@ def site_builder(load: Callable[[], Config], private: Path) -> Builder:
     """
     output = private / "site"
     cache = BuildCache(engine_digest())
+    # Every path edited since the last successful build (None until one succeeded): a failed
+    # build leaves the cache as it was, so its edits must still count for the next one.
+    edited: set[Path] | None = None
 
     def build(changed: frozenset[Path]) -> Built:
+        nonlocal edited
         config = dataclasses.replace(load(), output_dir=output)
         old_css = previous_stylesheets(config, changed, output)
-        result = build_site(config, write=True, cache=cache)
+        if edited is not None:
+            edited |= changed
+        result = build_site(
+            config,
+            write=True,
+            cache=cache,
+            edited=frozenset(edited) if edited is not None else None,
+        )
+        edited = set()
         return Built(output, config.base_path, old_css, result.warnings)
 
     return build

@@ -7,6 +7,8 @@ import queue
 import threading
 from pathlib import Path
 
+import pytest
+
 from site_src.errors import BuildFailed, SiteError
 from site_src.rebuild import Built, Outcome, Rebuilder, previous_stylesheets, site_builder
 from site_src.server import SiteState
@@ -91,3 +93,23 @@ def test_only_a_stylesheet_change_names_stylesheets(sample: Path, tmp_path: Path
     second = build(frozenset({css}))
     assert second.stylesheets == (f"/sample/css/{old.name}",)
     assert not (second.folder / "css" / old.name).exists()
+
+
+def test_edits_from_a_failed_build_still_count_after_the_fix(sample: Path, tmp_path: Path) -> None:
+    """The builder tells the engine which files changed; edits made during a failed build must
+    not be forgotten when the next save fixes a different file."""
+    config = config_for(sample)
+    build = site_builder(lambda: config_for(sample), tmp_path / "private")
+    folder = build(frozenset()).folder
+    index, setup = config.content_dir / "index.md", config.content_dir / "guide" / "setup.md"
+    index.write_text(index.read_text() + "\nA fresh sentence.\n")
+    setup.write_text("---\ntitle: [broken\n---\n")
+    with pytest.raises(BuildFailed):
+        build(frozenset({index, setup}))
+    setup.write_text("---\ntitle: Setup\n---\n## Step 2 {#step-2}\n\nBack [home](../index.md).\n")
+    build(frozenset({setup}))
+    assert "A fresh sentence." in (folder / "index.html").read_text()
+    assert "Back" in (folder / "guide" / "setup" / "index.html").read_text()
+    index.write_text(index.read_text() + "\nAnother one.\n")
+    build(frozenset({index}))
+    assert "Another one." in (folder / "index.html").read_text()
