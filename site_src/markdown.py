@@ -10,7 +10,6 @@ import html
 import posixpath
 import re
 from collections.abc import Callable, Mapping, Sequence
-from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 from markdown_it import MarkdownIt
@@ -25,6 +24,7 @@ from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from .errors import SiteError, located
+from .links import scan_html
 from .model import Heading, Link, Page, RenderedBody
 
 HEADING_ATTRS = re.compile(r"\s*\{((?:\s*[#.][\w:-]+)+)\s*\}\s*$")
@@ -213,20 +213,7 @@ def _column_of(text: str, line: int, needle: str) -> int | None:
     return None
 
 
-class _LinkCollector(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.found: list[tuple[str, int]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        for name, value in attrs:
-            if name in ("href", "src") and value:
-                self.found.append((value, self.getpos()[0] - 1))
-
-
 def raw_html_links(fragment: str) -> list[tuple[str, int]]:
-    """Links in raw HTML, with their line offset inside the fragment."""
-    collector = _LinkCollector()
-    collector.feed(fragment)
-    collector.close()
-    return collector.found
+    """Links in raw HTML, with their line offset inside the fragment: the link checker's own
+    scanner, so the links recorded here are exactly the ones it will look up."""
+    return [(href, line - 1) for href, line in scan_html(fragment, "/", "").refs]
