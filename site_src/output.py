@@ -214,14 +214,6 @@ def safe_target(folder: Path, relative: str) -> Path:
     return folder / normal
 
 
-def copy_assets(staging: Path, static_dir: Path, assets: dict[str, Asset]) -> None:
-    """Copy static files under their hashed names."""
-    for asset in assets.values():
-        target = safe_target(staging, asset.output)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(static_dir / asset.logical, target)
-
-
 def commit(staging: Path, out_dir: Path) -> None:
     """Swap the staging folder in as the output folder, then delete the old one.
 
