@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 import textwrap
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -74,3 +77,19 @@ def sample(tmp_path: Path) -> Path:
 def config_for(root: Path, **overrides: object) -> Config:
     """Load a project's config with no influence from the environment."""
     return load_config(root, environ={}, **overrides)  # type: ignore[arg-type]
+
+
+def run_cli(
+    root: Path, *args: str, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run `python build.py ARGS` in `root` as a user would, without SITE_BASE_URL leaking in."""
+    environment = {k: v for k, v in os.environ.items() if k != "SITE_BASE_URL"}
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, str(REPO / "build.py"), *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+    )

@@ -12,10 +12,7 @@ Regenerate after an intended change of wording:  python -m pytest tests/test_bad
 from __future__ import annotations
 
 import io
-import os
 import shutil
-import subprocess
-import sys
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
@@ -23,7 +20,7 @@ import pytest
 
 from site_src.cli import main
 
-from .conftest import MINIMAL_TEMPLATES, REPO, write_files
+from .conftest import MINIMAL_TEMPLATES, run_cli, write_files
 
 CASES = Path(__file__).resolve().parent / "bad_inputs"
 EXPECTED = "expected.txt"
@@ -52,16 +49,7 @@ def project_for(case: str, tmp_path: Path) -> Path:
     return root
 
 
-def build(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if k != "SITE_BASE_URL"}
-    return subprocess.run(
-        [sys.executable, str(REPO / "build.py"), *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=120,
-    )
+build = run_cli
 
 
 def snapshot(root: Path) -> dict[str, bytes]:

@@ -2,27 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-from .conftest import REPO
+from .conftest import REPO, run_cli
 
-
-def run(
-    root: Path, *args: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if k != "SITE_BASE_URL"}
-    environment.update(env or {})
-    return subprocess.run(
-        [sys.executable, str(REPO / "build.py"), *args],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        env=environment,
-        timeout=120,
-    )
+run = run_cli
 
 
 def test_build_prints_one_summary_line(sample: Path) -> None:
