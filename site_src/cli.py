@@ -49,7 +49,7 @@ def make_parser() -> argparse.ArgumentParser:
         "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
     )
     serve.add_argument(
-        "--port", type=int, default=8000, help="port (default: 8000, or the next free one)"
+        "--port", type=port_number, default=8000, help="port (default: 8000, or the next free one)"
     )
     serve.add_argument("--open", action="store_true", help="open the site in a browser")
     new = commands.add_parser(
@@ -73,6 +73,17 @@ def _common_options(parser: argparse.ArgumentParser) -> None:
     noise.add_argument("-v", "--verbose", action="store_true", help="print each stage's details")
 
 
+def port_number(text: str) -> int:
+    """A TCP port for --port: 0 (any free port) to 65535."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0 to 65535)")
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a command; return the exit status (0 success, 1 build errors, 2 usage errors)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
@@ -92,9 +103,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return run(args, config, sys.stdout)
     except BuildFailed as failed:
-        return report_failure(failed.errors, sys.stderr)
+        return report_failure(failed.errors, args.command, sys.stderr)
     except SiteError as error:
-        return report_failure([error], sys.stderr)
+        return report_failure([error], args.command, sys.stderr)
     except OSError as exc:
         # The file system refused (disk full, no permission): the user's to fix, not a crash.
         where = f"{exc.filename}: " if exc.filename else ""
@@ -214,8 +225,14 @@ def summary(result: BuildResult, config: Config, command: str) -> str:
     )
 
 
-def report_failure(errors: Sequence[SiteError], err: TextIO) -> int:
+def report_failure(errors: Sequence[SiteError], command: str, err: TextIO) -> int:
     print(format_text(sort_problems(errors)), file=err)
     count = sum(1 for e in errors if e.severity == "error") or len(errors)
-    print(f"\nBuild failed with {count} error(s); the output folder was not changed.", file=err)
+    if command in ("build", "deploy"):
+        closing = "Build failed with {} error(s); the output folder was not changed."
+    elif command == "check":
+        closing = "Check found {} error(s); nothing was written."
+    else:
+        closing = "'" + command + "' stopped with {} error(s)."
+    print("\n" + closing.format(count), file=err)
     return 1

@@ -84,3 +84,16 @@ def test_verbose_says_what_a_build_rendered_and_changed(sample: Path) -> None:
     assert "  rendered index.html" in lines
     assert "  changed index.html" in lines
     assert lines[-1].startswith("Built 4 pages")
+
+
+def test_a_port_out_of_range_is_a_usage_error(sample: Path) -> None:
+    result = run(sample, "serve", "--port", "99999")
+    assert result.returncode == 2
+    assert "'99999' is not a port number (0 to 65535)" in result.stderr
+
+
+def test_a_failed_command_other_than_build_says_which_command_stopped(sample: Path) -> None:
+    result = run(sample, "new", "Features")
+    assert result.returncode == 1
+    assert result.stderr.rstrip().endswith("'new' stopped with 1 error(s).")
+    assert "output folder" not in result.stderr
