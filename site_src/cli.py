@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from . import __version__
 from .config import Config, load_config
 from .deploy import deploy
 from .devserver import Event, Listening, ServeOptions, serve
@@ -27,6 +28,7 @@ def make_parser() -> argparse.ArgumentParser:
             "serve (live preview), new (start a page)."
         ),
     )
+    _version_option(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, text in (
         ("build", "build the site into the output folder (the default)"),
@@ -61,7 +63,14 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _version_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--version", action="version", version=f"site_src {__version__}", help="print the version"
+    )
+
+
 def _common_options(parser: argparse.ArgumentParser) -> None:
+    _version_option(parser)
     parser.add_argument("--root", default=".", help="project folder (default: current folder)")
     parser.add_argument("--config", default="site.yml", help="config file, relative to the root")
     parser.add_argument("--base-url", help="published URL, e.g. https://USER.github.io/REPO/")

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from pathlib import Path
+
+import site_src
 
 from .conftest import REPO, run_cli
 
@@ -97,3 +102,21 @@ def test_a_failed_command_other_than_build_says_which_command_stopped(sample: Pa
     assert result.returncode == 1
     assert result.stderr.rstrip().endswith("'new' stopped with 1 error(s).")
     assert "output folder" not in result.stderr
+
+
+def test_version_answers_however_the_program_is_run(tmp_path: Path) -> None:
+    expected = f"site_src {site_src.__version__}\n"
+    entry_points = [
+        [sys.executable, str(REPO / "build.py")],
+        [sys.executable, "-m", "site_src"],
+    ]
+    console_script = shutil.which("site-src")
+    if console_script:
+        entry_points.append([console_script])
+    for command in entry_points:
+        for args in (["--version"], ["build", "--version"], ["serve", "--version"]):
+            result = subprocess.run(
+                [*command, *args], cwd=tmp_path, capture_output=True, text=True, timeout=60
+            )
+            assert (result.returncode, result.stdout) == (0, expected), (command, args)
+    assert not any(tmp_path.iterdir()), "--version wrote nothing"

