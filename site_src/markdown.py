@@ -66,7 +66,9 @@ def make_highlighter() -> Callable[[str, str, str], str]:
 def highlight_code(
     code: str, language: str, _attrs: str, formatter: HtmlFormatter[str] | None = None
 ) -> str:
-    """Highlight fenced code with Pygments at build time, so pages need no JavaScript."""
+    """Highlight fenced code with Pygments at build time, so pages need no JavaScript. The block
+    takes keyboard focus because a long line makes it scroll sideways, which a keyboard user can
+    only do from inside it."""
     try:
         lexer = get_lexer_by_name(language) if language else None
     except ClassNotFound:
@@ -75,7 +77,9 @@ def highlight_code(
         return ""
     body = highlight(code, lexer, formatter or HtmlFormatter(nowrap=True))
     lang = html.escape(language, quote=True)
-    return f'<pre class="highlight"><code class="language-{lang}">{body}</code></pre>\n'
+    return (
+        f'<pre class="highlight" tabindex="0"><code class="language-{lang}">{body}</code></pre>\n'
+    )
 
 
 def _heading_attrs(state: StateCore) -> None:

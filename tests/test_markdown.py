@@ -39,7 +39,7 @@ def test_tables_footnotes_quotes_and_attributes() -> None:
 
 def test_fenced_code_is_highlighted_without_javascript() -> None:
     body = render("```python\nx = 1\n```\n")
-    assert '<pre class="highlight"><code class="language-python">' in body.html
+    assert '<pre class="highlight" tabindex="0"><code class="language-python">' in body.html
     assert '<span class="n">x</span>' in body.html
     assert "<script" not in body.html
 
