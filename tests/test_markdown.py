@@ -155,3 +155,8 @@ def test_every_heading_level_gets_a_unique_id_and_custom_ids_win() -> None:
     ]
     assert 'href="#云栖大会" aria-label="Permalink to 云栖大会">#</a></h1>' in body.html
     assert '<h6 id="done">Done! <a class="header-anchor" href="#done"' in body.html
+
+
+def test_heading_ids_come_from_the_text_readers_see() -> None:
+    body = render("## Qwen3 -- what's new\n\n## Agenda\n\n### Agenda\n")
+    assert [h.id for h in body.toc] == ["qwen3--whats-new", "agenda", "agenda-1"]
