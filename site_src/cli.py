@@ -59,7 +59,7 @@ def make_parser() -> argparse.ArgumentParser:
     )
     _common_options(new)
     new.add_argument("title", help='the page title, e.g. "Panel: AI infrastructure"')
-    new.add_argument("--name", help="file name (without .md) instead of one made from the title")
+    new.add_argument("--name", help="path under the content folder, without .md (e.g. guide/setup)")
     return parser
 
 

@@ -41,6 +41,10 @@ FRONT_MATTER_TYPES: dict[str, tuple[type, ...]] = {
 }
 SLUG_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 FENCE = "---"
+# What `new` writes as a page's description, so a build can tell one left unchanged.
+DESCRIPTION_PLACEHOLDER = (
+    "One sentence on what this page says, for search results and link previews."
+)
 
 
 def find_sources(config: Config) -> tuple[list[Source], list[SiteError]]:
@@ -130,6 +134,8 @@ def parse_page(source: Source, content_root: str) -> tuple[Page, list[SiteError]
     mapping, lines = _load_front_matter(yaml_text, source)
     warnings = _unknown_keys(mapping, lines, source)
     meta = _front_matter(mapping, lines, source)
+    if meta.description == DESCRIPTION_PLACEHOLDER:
+        warnings.append(_placeholder_description(lines.get("description"), source))
     markdown = "\n".join(text.split("\n")[body_line - 1 :])
     url = page_url(source.path, content_root, meta.slug)
     return Page(source.path, url, meta, markdown, body_line, text), warnings
@@ -197,6 +203,19 @@ def _unknown_keys(
                 )
             )
     return warnings
+
+
+def _placeholder_description(line: int | None, source: Source) -> SiteError:
+    return located(
+        "the description is still the placeholder that 'new' wrote",
+        source.path,
+        source.text,
+        line,
+        1,
+        "Replace it with a sentence on what this page says: search results and link previews "
+        "show it.",
+        severity="warning",
+    )
 
 
 def _front_matter(

@@ -1,5 +1,6 @@
-"""Markdown to HTML with markdown-it-py: CommonMark plus tables, footnotes, attributes, heading
-anchors, typographic quotes and Pygments highlighting; links to .md sources become site URLs.
+"""Markdown to HTML with markdown-it-py: CommonMark plus GitHub's habits (tables, task lists,
+autolinks, alerts), footnotes, definition lists, attributes, heading anchors, typographic quotes and
+Pygments highlighting; links to .md sources become site URLs.
 
 `render_markdown` is pure: the same page and URL map always give the same HTML.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 import html
 import posixpath
 import re
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from urllib.parse import urlsplit
 
@@ -17,7 +19,10 @@ from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
+from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.gfm_autolink import gfm_autolink_plugin
+from mdit_py_plugins.tasklists import tasklists_plugin
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
@@ -34,13 +39,16 @@ def make_markdown(raw_html: bool = True) -> MarkdownIt:
     """Build the one Markdown parser every page uses; its options are part of the cache key."""
     md = MarkdownIt(
         "commonmark",
-        {"typographer": True, "html": raw_html, "highlight": make_highlighter()},
+        {"typographer": True, "html": raw_html, "highlight": make_highlighter(), "alerts": True},
     )
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
     md.use(footnote_plugin).use(attrs_plugin).use(attrs_block_plugin)
+    md.use(deflist_plugin).use(gfm_autolink_plugin).use(tasklists_plugin, label=True)
     md.core.ruler.push("heading_attrs", _heading_attrs)
-    md.use(anchors_plugin, min_level=2, max_level=4, permalink=True, permalinkSymbol="#")
+    md.core.ruler.push("heading_ids", _heading_ids)
+    md.use(anchors_plugin, min_level=1, max_level=6, permalink=True, permalinkSymbol="#")
     md.core.ruler.push("anchor_labels", _anchor_labels)
+    md.core.ruler.push("alert_roles", _alert_roles)
     return md
 
 
@@ -58,7 +66,9 @@ def make_highlighter() -> Callable[[str, str, str], str]:
 def highlight_code(
     code: str, language: str, _attrs: str, formatter: HtmlFormatter[str] | None = None
 ) -> str:
-    """Highlight fenced code with Pygments at build time, so pages need no JavaScript."""
+    """Highlight fenced code with Pygments at build time, so pages need no JavaScript. The block
+    takes keyboard focus because a long line makes it scroll sideways, which a keyboard user can
+    only do from inside it."""
     try:
         lexer = get_lexer_by_name(language) if language else None
     except ClassNotFound:
@@ -67,7 +77,9 @@ def highlight_code(
         return ""
     body = highlight(code, lexer, formatter or HtmlFormatter(nowrap=True))
     lang = html.escape(language, quote=True)
-    return f'<pre class="highlight"><code class="language-{lang}">{body}</code></pre>\n'
+    return (
+        f'<pre class="highlight" tabindex="0"><code class="language-{lang}">{body}</code></pre>\n'
+    )
 
 
 def _heading_attrs(state: StateCore) -> None:
@@ -89,6 +101,50 @@ def _heading_attrs(state: StateCore) -> None:
             else:
                 classes = str(token.attrGet("class") or "")
                 token.attrSet("class", f"{classes} {item[1:]}".strip())
+
+
+def heading_slug(text: str) -> str:
+    """GitHub's rule, so an anchor copied from a GitHub preview works here: lowercase, drop what is
+    not a letter, mark, number, underscore, hyphen or space, and make each space a hyphen."""
+    kept = (
+        char for char in text.lower() if char in " -_" or unicodedata.category(char)[0] in "LMN"
+    )
+    return "".join(kept).replace(" ", "-")
+
+
+def _heading_ids(state: StateCore) -> None:
+    """Give every heading without a `{#id}` its slug; repeats get -1, -2 as on GitHub.
+
+    `next_suffix` remembers where each slug's numbering stopped, so a page with many equal
+    headings costs one lookup per heading rather than a rescan; an id written with `{#id}` is
+    never taken by a generated one."""
+    headings = [
+        (token, state.tokens[index + 1].children or [])
+        for index, token in enumerate(state.tokens)
+        if token.type == "heading_open"
+    ]
+    used = {str(token.attrGet("id")) for token, _ in headings if token.attrGet("id")}
+    next_suffix: dict[str, int] = {}
+    for token, children in headings:
+        if token.attrGet("id"):
+            continue
+        slug = heading_slug(_plain_text(children)) or "section"
+        unique = slug
+        if unique in used:
+            suffix = next_suffix.get(slug, 1)
+            while f"{slug}-{suffix}" in used:
+                suffix += 1
+            unique = f"{slug}-{suffix}"
+            next_suffix[slug] = suffix + 1
+        used.add(unique)
+        token.attrSet("id", unique)
+
+
+def _alert_roles(state: StateCore) -> None:
+    """Mark GitHub alerts (`> [!NOTE]`) as notes, so assistive technology announces them apart."""
+    for token in state.tokens:
+        if token.type == "alert_open":
+            token.attrSet("role", "note")
 
 
 def _anchor_labels(state: StateCore) -> None:

@@ -10,15 +10,12 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from .config import Config
-from .content import find_sources, parse_page
+from .content import DESCRIPTION_PLACEHOLDER, find_sources, parse_page
 from .errors import SiteError
-
-DESCRIPTION_PLACEHOLDER = (
-    "One sentence on what this page says, for search results and link previews."
-)
+from .markdown import heading_slug
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,9 +27,38 @@ class NewPage:
 
 
 def slugify(title: str) -> str:
-    """'Panel: AI infrastructure' -> 'panel-ai-infrastructure' (ASCII letters, digits, hyphens)."""
-    ascii_text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    """'Panel: AI infrastructure' -> 'panel-ai-infrastructure', '云栖大会' -> '云栖大会'.
+
+    The rule of heading ids, with runs of hyphens made one: letters of every script are kept, not
+    transliterated, because no transliteration is right for every language (the same Han
+    characters read differently in Chinese and Japanese) and browsers show such URLs as written.
+    NFC keeps an accented letter one character, however the title was typed."""
+    slug = heading_slug(unicodedata.normalize("NFC", title))
+    return re.sub(r"-{2,}", "-", slug).strip("-_")
+
+
+def file_parts(name: str) -> list[str]:
+    """The folders and file name of `--name guide/setup`, each made a slug; refuses a name that
+    would leave the content folder."""
+    windows = PureWindowsPath(name)
+    if PurePosixPath(name).is_absolute() or windows.drive or windows.root:
+        raise SiteError(
+            f"--name {name!r} is an absolute path",
+            hint="Give a path inside the content folder, e.g. --name guide/setup",
+        )
+    raw = [part for part in re.split(r"[/\\]", name.removesuffix(".md")) if part]
+    if any(part in (".", "..") for part in raw):
+        raise SiteError(
+            f"--name {name!r} may not contain '.' or '..'",
+            hint="Give a path inside the content folder, e.g. --name guide/setup",
+        )
+    parts = [slugify(part) for part in raw]
+    if not parts or not all(parts):
+        raise SiteError(
+            f"cannot make a file name from --name {name!r}",
+            hint="Use letters or digits, e.g. --name guide/setup",
+        )
+    return parts
 
 
 def plan_page(config: Config, title: str, name: str | None = None) -> NewPage:
@@ -42,13 +68,13 @@ def plan_page(config: Config, title: str, name: str | None = None) -> NewPage:
         raise SiteError(
             "the new page needs a title", hint='Example: new "Panel: AI infrastructure"'
         )
-    slug = slugify(name or title)
-    if not slug:
+    parts = file_parts(name) if name is not None else [slugify(title)]
+    if not parts[-1]:
         raise SiteError(
             f"cannot make a file name from {title!r}",
             hint="Give one with --name, e.g. --name ai-panel",
         )
-    path = config.content_dir / f"{slug}.md"
+    path = config.content_dir.joinpath(*parts[:-1], f"{parts[-1]}.md")
     order = next_order(config)
     text = (
         "---\n"

@@ -17,7 +17,7 @@ run = run_cli
 def test_build_prints_one_summary_line(sample: Path) -> None:
     result = run(sample)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("Built 4 pages, 1 assets (10 files) into _site/ in ")
+    assert result.stdout.startswith("Built 4 pages, 2 assets (11 files) into _site/ in ")
     assert result.stdout.count("\n") == 1
     assert (sample / "_site" / "index.html").is_file()
 

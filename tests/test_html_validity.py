@@ -17,7 +17,13 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from tests.support.requirements import VNU_JAR, require_java, require_npm_file
-from tests.support.site_build import PUBLISHED_BASE_URL, build_or_fail, html_files
+from tests.support.site_build import (
+    PUBLISHED_BASE_URL,
+    SHOWCASE,
+    build_or_fail,
+    html_files,
+    project_with_showcase,
+)
 
 pytestmark = pytest.mark.java
 
@@ -72,7 +78,9 @@ def shown(file: Path, site_dir: Path) -> str:
 
 @pytest.fixture(scope="module")
 def site_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_or_fail(tmp_path_factory.mktemp("vnu") / "_site", PUBLISHED_BASE_URL)
+    folder = tmp_path_factory.mktemp("vnu")
+    project = project_with_showcase(folder / "project")
+    return build_or_fail(folder / "_site", PUBLISHED_BASE_URL, project)
 
 
 def test_every_html_file_of_the_build_is_valid(
@@ -80,6 +88,7 @@ def test_every_html_file_of_the_build_is_valid(
 ) -> None:
     pages = html_files(site_dir)
     assert (site_dir / "index.html") in pages and (site_dir / "404.html") in pages
+    assert (site_dir / SHOWCASE.stem / "index.html") in pages
     canary = tmp_path_factory.mktemp("canary") / "canary.html"
     canary.write_text(CANARY, encoding="utf-8")
 

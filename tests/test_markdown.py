@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from site_src.markdown import make_markdown, render_markdown, rewrite_link
+import pytest
+
+from site_src.markdown import heading_slug, make_markdown, render_markdown, rewrite_link
 from site_src.model import FrontMatter, Page, RenderedBody
 
 URLS = {"content/index.md": "/", "content/keynote.md": "/keynote/", "content/a/b.md": "/a/b/"}
@@ -37,7 +39,7 @@ def test_tables_footnotes_quotes_and_attributes() -> None:
 
 def test_fenced_code_is_highlighted_without_javascript() -> None:
     body = render("```python\nx = 1\n```\n")
-    assert '<pre class="highlight"><code class="language-python">' in body.html
+    assert '<pre class="highlight" tabindex="0"><code class="language-python">' in body.html
     assert '<span class="n">x</span>' in body.html
     assert "<script" not in body.html
 
@@ -79,3 +81,82 @@ def test_raw_html_can_be_switched_off() -> None:
     page = Page("content/index.md", "/", FrontMatter("T"), "<b>x</b>\n", 4, "")
     body, _ = render_markdown(make_markdown(raw_html=False), page, URLS, "/")
     assert "&lt;b&gt;x&lt;/b&gt;" in body.html
+
+
+def test_task_lists_are_disabled_checkboxes_named_by_their_text() -> None:
+    body = render("- [ ] Write the talk\n- [x] Book the hall\n- [y] not a task\n")
+    assert '<ul class="contains-task-list">' in body.html
+    assert (
+        '<li class="task-list-item"><label><input class="task-list-item-checkbox" '
+        'disabled="disabled" type="checkbox"> Write the talk</label></li>'
+    ) in body.html
+    assert 'checked="checked" disabled="disabled" type="checkbox"> Book the hall</label>' in (
+        body.html
+    )
+    assert "<li>[y] not a task</li>" in body.html
+
+
+def test_bare_urls_become_links_but_not_in_code_or_file_names() -> None:
+    body = render("See www.alibabacloud.com and https://qwen.ai/news, `www.code.io`, build.py\n")
+    assert '<a href="http://www.alibabacloud.com">www.alibabacloud.com</a>' in body.html
+    assert '<a href="https://qwen.ai/news">https://qwen.ai/news</a>,' in body.html
+    assert "<code>www.code.io</code>" in body.html and ", build.py</p>" in body.html
+    assert [link.href for link in body.links] == [
+        "http://www.alibabacloud.com",
+        "https://qwen.ai/news",
+    ]
+
+
+@pytest.mark.parametrize("kind", ["NOTE", "TIP", "IMPORTANT", "WARNING", "CAUTION"])
+def test_github_alerts_are_titled_notes(kind: str) -> None:
+    body = render(f"> [!{kind}]\n> Mind the *gap*.\n\n> A plain quote.\n")
+    title = kind.capitalize()
+    assert (
+        f'<div class="markdown-alert markdown-alert-{kind.lower()}" role="note">\n'
+        f'<p class="markdown-alert-title">{title}</p>\n<p>Mind the <em>gap</em>.</p>\n</div>'
+    ) in body.html
+    assert "<blockquote>\n<p>A plain quote.</p>\n</blockquote>" in body.html
+
+
+def test_definition_lists() -> None:
+    body = render("ASI\n: Artificial superintelligence.\n")
+    assert "<dl>\n<dt>ASI</dt>\n<dd>Artificial superintelligence.</dd>\n</dl>" in body.html
+
+
+@pytest.mark.parametrize(
+    ("text", "slug"),
+    [
+        ("Getting started", "getting-started"),
+        ("What's new in v2.0?", "whats-new-in-v20"),
+        ("云栖大会", "云栖大会"),
+        ("Qwen3 -- 通义千问", "qwen3----通义千问"),
+        ("snake_case & C++", "snake_case--c"),
+        ("हिन्दी शीर्षक", "हिन्दी-शीर्षक"),
+        ("Ünïcödé Straße", "ünïcödé-straße"),
+    ],
+)
+def test_heading_slugs_follow_github(text: str, slug: str) -> None:
+    assert heading_slug(text) == slug
+
+
+def test_every_heading_level_gets_a_unique_id_and_custom_ids_win() -> None:
+    body = render(
+        "# 云栖大会\n\n## Agenda\n\n### Agenda\n\n#### Agenda {#agenda-1}\n\n"
+        "##### Agenda\n\n###### Done!\n\n## ¿?\n"
+    )
+    assert [(h.level, h.id) for h in body.toc] == [
+        (1, "云栖大会"),
+        (2, "agenda"),
+        (3, "agenda-2"),
+        (4, "agenda-1"),
+        (5, "agenda-3"),
+        (6, "done"),
+        (2, "section"),
+    ]
+    assert 'href="#云栖大会" aria-label="Permalink to 云栖大会">#</a></h1>' in body.html
+    assert '<h6 id="done">Done! <a class="header-anchor" href="#done"' in body.html
+
+
+def test_heading_ids_come_from_the_text_readers_see() -> None:
+    body = render("## Qwen3 -- what's new\n\n## Agenda\n\n### Agenda\n")
+    assert [h.id for h in body.toc] == ["qwen3--whats-new", "agenda", "agenda-1"]

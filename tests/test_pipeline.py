@@ -19,7 +19,7 @@ def files_of(folder: Path) -> set[str]:
 def test_build_writes_pretty_urls_and_site_files(sample: Path) -> None:
     config = config_for(sample)
     result = build_site(config)
-    assert result.pages == 4 and result.assets == 1
+    assert result.pages == 4 and result.assets == 2
     out = config.output_dir
     assert {
         "index.html",

@@ -22,7 +22,12 @@ from tests.support.requirements import (
     require_java,
     require_npm_file,
 )
-from tests.support.site_build import BASE_PATH, PUBLISHED_BASE_URL, build_or_fail
+from tests.support.site_build import (
+    BASE_PATH,
+    PUBLISHED_BASE_URL,
+    build_or_fail,
+    project_with_showcase,
+)
 
 
 @dataclass(frozen=True)
@@ -35,8 +40,11 @@ class ServedSite:
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The real site, built once through the CLI for a GitHub project site."""
-    return build_or_fail(tmp_path_factory.mktemp("browser") / "_site", PUBLISHED_BASE_URL)
+    """The real site plus the Markdown showcase page, built once through the CLI for a GitHub
+    project site."""
+    folder = tmp_path_factory.mktemp("browser")
+    project = project_with_showcase(folder / "project")
+    return build_or_fail(folder / "_site", PUBLISHED_BASE_URL, project)
 
 
 @pytest.fixture(scope="session")

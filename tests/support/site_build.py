@@ -7,10 +7,12 @@ a packaging or CLI mistake fails them too.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+from site_src.config import load_config
 from tests.support.requirements import REPO
 
 # A project site on GitHub Pages: every internal URL must start with /REPO/.
@@ -58,6 +60,25 @@ def build_or_fail(output_dir: Path, base_url: str | None = None, root: Path | No
     )
     assert (output_dir / "index.html").is_file(), f"the build wrote no {output_dir}/index.html"
     return output_dir
+
+
+SHOWCASE = Path(__file__).resolve().parent / "markdown-showcase.md"
+
+
+def project_with_showcase(folder: Path) -> Path:
+    """A copy of the project with one more page that uses every kind of Markdown the engine renders.
+
+    The checks that run on every page (axe in light and dark, the HTML checker) then cover code
+    colours, alerts and task lists whether or not the site's own pages use them yet."""
+    root = project_root()
+    config = load_config(root, environ={})
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(root / config.source, folder / config.source)
+    for source in (config.content_dir, config.templates_dir, config.static_dir, config.data_dir):
+        if source.is_dir():
+            shutil.copytree(source, folder / source.relative_to(root))
+    shutil.copy2(SHOWCASE, folder / config.content_dir.relative_to(root) / SHOWCASE.name)
+    return folder
 
 
 def html_files(site_dir: Path) -> list[Path]:
