@@ -7,6 +7,7 @@ import http.client
 import json
 import queue
 import shutil
+import socket
 import tempfile
 import threading
 import time
@@ -57,6 +58,20 @@ class Running:
             event = self.events.get(timeout=max(0.01, deadline - time.monotonic()))
             if isinstance(event, Outcome):
                 return event
+
+
+def raw_request(port: int, request: bytes) -> bytes:
+    """Send bytes exactly as given (no client-side checks or normalising); the whole answer."""
+    with socket.create_connection(("127.0.0.1", port), timeout=WAIT_SECONDS) as connection:
+        connection.sendall(request)
+        chunks = []
+        while chunk := connection.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def status_of(answer: bytes) -> int:
+    return int(answer.split(b"\r\n", 1)[0].split()[1])
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = WAIT_SECONDS) -> None:
