@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from tornado.httpclient import HTTPRequest
 from tornado.websocket import WebSocketClientConnection, websocket_connect
 
 from site_src.config import Config, load_config
@@ -153,8 +154,9 @@ class ReloadListener:
     async def _talk(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._done = self._loop.create_future()
-        url = f"ws://127.0.0.1:{self._port}/livereload"
-        connection = await websocket_connect(url)
+        origin = f"http://127.0.0.1:{self._port}"  # a browser sends its page's origin
+        request = HTTPRequest(f"ws://127.0.0.1:{self._port}/livereload", headers={"Origin": origin})
+        connection = await websocket_connect(request)
         hello = {"command": "hello", "protocols": ["http://livereload.com/protocols/official-7"]}
         await connection.write_message(json.dumps(hello))
         answer = await connection.read_message()
