@@ -8,18 +8,29 @@ IOLoop's own thread through `add_callback`, and only after the new output is in 
 
 `Server.application` is re-done here (it is short) to turn Tornado's debug autoreload off, to bind
 with a fallback to the next free port, and to keep the HTTP server so it can be closed cleanly.
+
+A page on another site must not use the server (its pages may be unpublished drafts): every request
+must name the server's own host and port in `Host` (DNS rebinding sends the attacker's name), and
+the reload socket and /forcereload answer only the server's own pages (livereload accepts any
+origin). Messages on the socket that are not livereload's JSON close it instead of raising.
 """
 
 from __future__ import annotations
 
 import asyncio
 import errno
+import ipaddress
+import json
+import re
 import signal
 import socket
 import threading
+from dataclasses import dataclass
+from typing import Any
 
 import livereload
 from livereload.handlers import ForceReloadHandler, LiveReloadHandler, LiveReloadJSHandler
+from livereload.server import LiveScriptContainer
 from tornado import web
 from tornado.httpserver import HTTPServer
 from tornado.ioloop import IOLoop
@@ -30,6 +41,112 @@ from .server import LIVE_SCRIPT, WSGIApp
 
 PORT_ATTEMPTS = 20
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
+HOST_HEADER = re.compile(
+    r"^(?:\[(?P<ipv6>[0-9A-Fa-f:.]+)\]|(?P<name>[A-Za-z0-9._-]+))(?::(?P<port>\d{1,5}))?$"
+)
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+WILDCARD_HOSTS = ("", "0.0.0.0", "::")
+
+
+@dataclass(frozen=True, slots=True)
+class AllowedHosts:
+    """The `Host` values that name this server: its port, with a loopback name or the --host one.
+
+    Listening on every interface (0.0.0.0) is asking to be reached by address from other machines,
+    so any IP address is accepted then: an address typed as-is cannot be rebound through DNS.
+    """
+
+    names: frozenset[str]
+    port: int
+    any_address: bool = False
+
+    @classmethod
+    def serving(cls, host: str, port: int) -> AllowedHosts:
+        names = LOOPBACK_NAMES | {host.strip("[]").lower()}
+        return cls(names - {""}, port, host in WILDCARD_HOSTS)
+
+    def allows(self, header: str) -> bool | None:
+        """True for this server, False for another host, None for a malformed header."""
+        match = HOST_HEADER.match(header)
+        if match is None:
+            return None
+        name = (match["ipv6"] or match["name"]).lower()
+        port = int(match["port"] or 80)
+        return port == self.port and (name in self.names or (self.any_address and is_address(name)))
+
+
+def is_address(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+def refuse_other_hosts(handler: web.RequestHandler) -> None:
+    """400 for a malformed `Host`, 403 for one that is not this server (DNS rebinding)."""
+    allowed: AllowedHosts = handler.settings["allowed_hosts"]
+    verdict = allowed.allows(handler.request.headers.get("Host", ""))
+    if not verdict:
+        raise web.HTTPError(400 if verdict is None else 403)
+
+
+def refuse_other_origins(handler: web.RequestHandler) -> None:
+    """403 unless a browser says the request comes from one of this server's own pages.
+
+    Browsers send `Origin` on every WebSocket handshake; a same-origin GET may carry only
+    `Sec-Fetch-Site`. A request with neither is not known to come from our pages, so it is refused."""
+    refuse_other_hosts(handler)
+    headers = handler.request.headers
+    origin = headers.get("Origin")
+    if origin is not None:
+        own = f"http://{headers.get('Host', '')}".lower()
+        if origin.lower() != own:
+            raise web.HTTPError(403)
+    elif headers.get("Sec-Fetch-Site") not in ("same-origin", "none"):
+        raise web.HTTPError(403)
+
+
+class SiteHandler(web.FallbackHandler):
+    """The WSGI app (the site), for requests addressed to this server only."""
+
+    def prepare(self) -> None:
+        refuse_other_hosts(self)
+        super().prepare()
+
+
+class ScriptHandler(LiveReloadJSHandler):  # type: ignore[misc]
+    def prepare(self) -> None:
+        refuse_other_hosts(self)
+
+
+class ForceReload(ForceReloadHandler):  # type: ignore[misc]
+    def prepare(self) -> None:
+        refuse_other_origins(self)
+
+
+class ReloadSocket(LiveReloadHandler):  # type: ignore[misc]
+    """livereload's socket, for the server's own pages, closed on anything but its protocol."""
+
+    def prepare(self) -> None:
+        refuse_other_origins(self)
+
+    def on_message(self, message: str | bytes) -> None:
+        if is_protocol_message(message):
+            super().on_message(message)
+        else:
+            self.close(1003, "expected a livereload JSON message")
+
+
+def is_protocol_message(message: str | bytes) -> bool:
+    """A JSON object with a string `command`, as livereload.js sends (text frames only)."""
+    if not isinstance(message, str):
+        return False
+    try:
+        decoded = json.loads(message)
+    except ValueError:
+        return False
+    return isinstance(decoded, dict) and isinstance(decoded.get("command"), str)
 
 
 class LiveServer:
@@ -49,23 +166,23 @@ class LiveServer:
         self._handle_signals(self._loop)
         self._sockets = bind_first_free(host, port, PORT_ATTEMPTS if next_free else 1)
         self.port = self._sockets[0].getsockname()[1]
-        self._http = HTTPServer(self._application())
+        self._http = HTTPServer(self._application(AllowedHosts.serving(host, self.port)))
         self._http.add_sockets(self._sockets)
         return self.port
 
-    def _application(self) -> web.Application:
+    def _application(self, allowed: AllowedHosts) -> web.Application:
         """livereload's handlers in front of our WSGI app, wrapped in its script injector."""
         wrapper = livereload.Server(app=self._app)
         LiveReloadHandler.watcher = wrapper.watcher  # read by reload_waiters' log line only
         LiveReloadHandler.live_css = True
-        script = LIVE_SCRIPT.encode("utf-8")
-        handlers = [
-            (r"/livereload", LiveReloadHandler),
-            (r"/forcereload", ForceReloadHandler),
-            (r"/livereload.js", LiveReloadJSHandler),
-            *wrapper.get_web_handlers(script),
+        site = LiveScriptContainer(self._app, LIVE_SCRIPT.encode("utf-8"))
+        handlers: list[tuple[str, Any] | tuple[str, Any, dict[str, Any]]] = [
+            (r"/livereload", ReloadSocket),
+            (r"/forcereload", ForceReload),
+            (r"/livereload.js", ScriptHandler),
+            (r".*", SiteHandler, {"fallback": site}),
         ]
-        return web.Application(handlers=handlers, debug=False)
+        return web.Application(handlers=handlers, debug=False, allowed_hosts=allowed)
 
     def reload(self, path: str = "*") -> None:
         """Tell every connected browser to reload `path` (a stylesheet URL is swapped in place).

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from .errors import SiteError, format_html
 
@@ -146,23 +147,30 @@ def respond(snapshot: Snapshot, path: str) -> Response:
     """The response for one decoded path, from the snapshot's folder."""
     base = snapshot.base_path
     if base != "/" and path in ("/", base.rstrip("/")):
-        return Response("302 Found", (("Location", base),), b"")
+        return redirect("302 Found", base)
     if snapshot.folder is None and not snapshot.errors:
         return Response("503 Service Unavailable", BUILDING_HEADERS, BUILDING_PAGE)
     if snapshot.folder is None:
         return html_response("500 Internal Server Error", b"", snapshot)
-    relative = site_relative(path, base)
-    target = resolve(snapshot.folder, relative) if relative is not None else None
+    try:
+        return respond_from(snapshot.folder, snapshot, path)
+    except OSError:  # a name the file system refuses (too long, ...) names no file of the site
+        return not_found(snapshot.folder, snapshot)
+
+
+def respond_from(folder: Path, snapshot: Snapshot, path: str) -> Response:
+    relative = site_relative(path, snapshot.base_path)
+    target = resolve(folder, relative) if relative is not None else None
     if target is not None and target.is_dir():
         if not path.endswith("/"):
-            return Response("301 Moved Permanently", (("Location", path + "/"),), b"")
-        target = resolve(snapshot.folder, posixpath.join(relative or "", "index.html"))
+            return redirect("301 Moved Permanently", path + "/")
+        target = resolve(folder, posixpath.join(relative or "", "index.html"))
+    elif path.endswith("/"):
+        target = None  # a file's path followed by a slash is a 404 on GitHub Pages
     if target is None or not target.is_file():
-        target = stale_asset(snapshot.folder, relative) if relative else None
+        target = stale_asset(folder, relative) if relative else None
     if target is None or not target.is_file():
-        missing = resolve(snapshot.folder, "404.html")
-        body = missing.read_bytes() if missing is not None and missing.is_file() else b""
-        return html_response("404 Not Found", body or b"<h1>Not found</h1>", snapshot)
+        return not_found(folder, snapshot)
     body = target.read_bytes()
     if target.suffix in (".html", ".htm"):
         return html_response("200 OK", body, snapshot)
@@ -170,6 +178,21 @@ def respond(snapshot: Snapshot, path: str) -> Response:
     if kind.startswith("text/") or kind in ("application/javascript", "application/json"):
         kind += "; charset=utf-8"
     return Response("200 OK", (("Content-Type", kind),), body)
+
+
+def redirect(status: str, path: str) -> Response:
+    """A redirect to a decoded path; percent-encoded, as header values are ASCII only."""
+    return Response(status, (("Location", quote(path, safe="/!$&'()*+,;=:@~")),), b"")
+
+
+def not_found(folder: Path, snapshot: Snapshot) -> Response:
+    """The site's own 404 page, like GitHub Pages."""
+    try:
+        missing = resolve(folder, "404.html")
+        body = missing.read_bytes() if missing is not None and missing.is_file() else b""
+    except OSError:
+        body = b""
+    return html_response("404 Not Found", body or b"<h1>Not found</h1>", snapshot)
 
 
 def site_relative(path: str, base: str) -> str | None:

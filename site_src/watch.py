@@ -80,7 +80,9 @@ def fingerprint(targets: WatchTargets) -> Fingerprint:
 class Watcher:
     """A thread that calls `on_change(paths)` once per burst of relevant changes, until stopped.
 
-    `targets` is called again after every burst, so a config change that moves a folder is followed.
+    `targets` (which reads the config) is called again only after a burst that touched one of its
+    single files, so a config change that moves a folder is followed, and an idle server does not
+    re-read the config on every event-wait timeout.
     """
 
     def __init__(
@@ -111,9 +113,10 @@ class Watcher:
         while not self._stop.is_set():
             targets = self._targets()
             for changed in self._bursts(targets):
-                if changed:
-                    self._on_change(changed)
-                if self._targets() != targets:
+                if not changed:
+                    continue
+                self._on_change(changed)
+                if not changed.isdisjoint(targets.files) and self._targets() != targets:
                     break  # watch the new set of folders from now on
 
     def _bursts(self, targets: WatchTargets) -> Iterator[frozenset[Path]]:

@@ -7,6 +7,7 @@ import http.client
 import json
 import queue
 import shutil
+import socket
 import tempfile
 import threading
 import time
@@ -15,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from tornado.httpclient import HTTPRequest
 from tornado.websocket import WebSocketClientConnection, websocket_connect
 
 from site_src.config import Config, load_config
@@ -57,6 +59,20 @@ class Running:
             event = self.events.get(timeout=max(0.01, deadline - time.monotonic()))
             if isinstance(event, Outcome):
                 return event
+
+
+def raw_request(port: int, request: bytes) -> bytes:
+    """Send bytes exactly as given (no client-side checks or normalising); the whole answer."""
+    with socket.create_connection(("127.0.0.1", port), timeout=WAIT_SECONDS) as connection:
+        connection.sendall(request)
+        chunks = []
+        while chunk := connection.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def status_of(answer: bytes) -> int:
+    return int(answer.split(b"\r\n", 1)[0].split()[1])
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = WAIT_SECONDS) -> None:
@@ -138,8 +154,9 @@ class ReloadListener:
     async def _talk(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._done = self._loop.create_future()
-        url = f"ws://127.0.0.1:{self._port}/livereload"
-        connection = await websocket_connect(url)
+        origin = f"http://127.0.0.1:{self._port}"  # a browser sends its page's origin
+        request = HTTPRequest(f"ws://127.0.0.1:{self._port}/livereload", headers={"Origin": origin})
+        connection = await websocket_connect(request)
         hello = {"command": "hello", "protocols": ["http://livereload.com/protocols/official-7"]}
         await connection.write_message(json.dumps(hello))
         answer = await connection.read_message()

@@ -3,6 +3,7 @@ new and deleted files, the base path, and paths that try to leave the site."""
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import threading
@@ -14,7 +15,7 @@ from site_src.errors import BuildFailed, Location, SiteError
 from site_src.rebuild import Built
 from site_src.server import SiteState, Snapshot, make_app, site_relative
 
-from .serving import dev_server, wait_until
+from .serving import dev_server, raw_request, status_of, wait_until
 
 SECRET = "TOP-SECRET-OUTSIDE-THE-SITE"
 
@@ -152,6 +153,92 @@ TRAVERSALS = [
     "/%2fetc/passwd",
     "/C:/secret.txt",
 ]
+
+
+@pytest.fixture
+def unicode_site(tmp_path: Path) -> Path:
+    """A built site under /repo/ with a folder whose name is not ASCII."""
+    site = tmp_path / "out" / "site"
+    (site / "页面").mkdir(parents=True)
+    (site / "css").mkdir()
+    page = "<!doctype html><html><head></head><body>{}</body></html>"
+    (site / "index.html").write_text(page.format("home"))
+    (site / "404.html").write_text(page.format("missing"))
+    (site / "页面" / "index.html").write_text(page.format("unicode page"), encoding="utf-8")
+    (site / "css" / "site.0123456789.css").write_text("body{}")
+    (tmp_path / "site.yml").write_text("title: T\nbase_url: /repo/\n")
+    return site
+
+
+def serve_folder(site: Path, base_path: str = "/repo/") -> Built:
+    return Built(site, base_path)
+
+
+def assert_no_errors_logged(caplog: pytest.LogCaptureFixture) -> None:
+    """Tornado logs an uncaught exception (with its traceback) at ERROR; that is the terminal."""
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    assert not errors, [r.getMessage() for r in errors]
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/repo/" + "a" * 300,
+        "/repo/" + "a" * 300 + "/",
+        "/repo/" + "a" * 300 + "/b.html",
+        "/repo/css/" + "b" * 300 + ".0123456789.css",
+        "/repo/%E9%A1%B5%E9%9D%A2/" + "%E9%A1%B5" * 100,
+    ],
+)
+def test_names_too_long_for_the_file_system_are_404s(
+    unicode_site: Path, caplog: pytest.LogCaptureFixture, target: str
+) -> None:
+    with dev_server(
+        unicode_site.parent.parent, builder=lambda _c: serve_folder(unicode_site)
+    ) as running:
+        status, _headers, body = running.get(target)
+        assert status == 404 and b"missing" in body
+    assert_no_errors_logged(caplog)
+
+
+def test_a_non_ascii_folder_redirects_to_its_percent_encoded_path(
+    unicode_site: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with dev_server(
+        unicode_site.parent.parent, builder=lambda _c: serve_folder(unicode_site)
+    ) as running:
+        status, headers, _body = running.get("/repo/%E9%A1%B5%E9%9D%A2")
+        assert (status, headers["Location"]) == (301, "/repo/%E9%A1%B5%E9%9D%A2/")
+        status, _headers, body = running.get(headers["Location"])
+        assert status == 200 and "unicode page" in body.decode("utf-8")
+        answer = raw_request(
+            running.port,
+            f"GET /repo/%E9%A1%B5%E9%9D%A2?x=1 HTTP/1.1\r\nHost: 127.0.0.1:{running.port}\r\n"
+            "Connection: close\r\n\r\n".encode(),
+        )
+        assert status_of(answer) == 301 and b"Location: /repo/%E9%A1%B5%E9%9D%A2/\r\n" in answer
+    assert_no_errors_logged(caplog)
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/repo/index.html/",
+        "/repo/%E9%A1%B5%E9%9D%A2/index.html/",
+        "/repo/css/site.0123456789.css/",
+        "/repo/css/site.9876543210.css/",
+        "/repo/404.html/",
+    ],
+)
+def test_a_file_path_followed_by_a_slash_is_a_404_like_on_github_pages(
+    unicode_site: Path, target: str
+) -> None:
+    with dev_server(
+        unicode_site.parent.parent, builder=lambda _c: serve_folder(unicode_site)
+    ) as running:
+        assert running.get(target.rstrip("/"))[0] == 200
+        status, _headers, body = running.get(target)
+        assert status == 404 and b"missing" in body
 
 
 @pytest.mark.parametrize("path", TRAVERSALS)

@@ -89,7 +89,7 @@ def served(
 
 def raw_get(port: int, target: str) -> tuple[int, bytes]:
     """Send a request line exactly as given (no client-side normalisation) and read the answer."""
-    request = f"GET {target} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".encode()
+    request = f"GET {target} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
     with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
         connection.sendall(request)
         chunks = []

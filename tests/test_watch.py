@@ -117,3 +117,28 @@ def test_the_config_file_and_a_new_folder(project: Path, changes: Changes) -> No
 )
 def test_editor_noise(name: str, noise: bool) -> None:
     assert is_editor_noise(Path("content") / name) is noise
+
+
+def test_an_idle_watcher_reads_the_config_only_when_it_changes(project: Path) -> None:
+    """Each call of `targets` re-reads site.yml; idling must not do it on every event-wait timeout."""
+    reads: list[float] = []
+    found: Changes = queue.Queue()
+    targets = WatchTargets((project / "content",), (project / "site.yml",))
+
+    def read_config() -> WatchTargets:
+        reads.append(time.monotonic())
+        return targets
+
+    watcher = Watcher(read_config, found.put, Debounce(quiet_ms=50, max_ms=400))
+    watcher.start()
+    try:
+        time.sleep(1.0)
+        assert len(reads) == 1, f"{len(reads)} config reads in one idle second"
+        (project / "content" / "page.md").write_text("two")
+        settle(found)
+        assert len(reads) == 1, "a page edit is not a config change"
+        (project / "site.yml").write_text("title: Changed\n")
+        assert project / "site.yml" in settle(found)
+        assert len(reads) == 2, "a config change is read again"
+    finally:
+        watcher.stop()
