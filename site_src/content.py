@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 import difflib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from .errors import (
     short_repr,
     unreadable,
 )
-from .model import FrontMatter, Page, Source, url_to_output_path
+from .model import FrontMatter, Page, Source
 from .paths import UNSAFE_NAME_CHARS, check_inside, check_source_name
 
 FRONT_MATTER_TYPES: dict[str, tuple[type, ...]] = {
@@ -41,6 +41,9 @@ FRONT_MATTER_TYPES: dict[str, tuple[type, ...]] = {
 }
 SLUG_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 FENCE = "---"
+PLAIN_SLUG_LINE = re.compile(
+    rf"^slug:[ \t]*(['\"]?)({SLUG_PATTERN.pattern})\1[ \t]*(?:#.*)?$", re.MULTILINE
+)
 
 
 def find_sources(config: Config) -> tuple[list[Source], list[SiteError]]:
@@ -286,19 +289,18 @@ def page_url(source_path: str, content_root: str, slug: str | None) -> str:
     return "/" + "".join(f"{part}/" for part in parts)
 
 
-def claimed_outputs(problems: Iterable[SiteError], config: Config) -> set[str]:
-    """Output paths of content files that failed to load, so links to them are not also reported.
-
-    A page with a front matter error still exists as far as its readers are concerned; one error
-    for it is enough, without a 'broken link' for every link to it.
-    """
+def probable_url(config: Config, source_path: str) -> str:
+    """The URL of a page whose source failed to load, as far as it can be told: from its path
+    and from a plain `slug:` line of its front matter, if it has one."""
     content_root = project_path(str(config.content_dir), str(config.root))
-    claimed = set()
-    for problem in problems:
-        path = problem.where.path if problem.where else ""
-        if path.endswith(".md") and path.startswith(content_root + "/"):
-            claimed.add(url_to_output_path(page_url(path, content_root, None)))
-    return claimed
+    try:
+        raw = (config.root / source_path).read_bytes()
+    except OSError:
+        raw = b""
+    head, fence, _ = raw.decode("utf-8", errors="replace").partition(f"\n{FENCE}")
+    found = PLAIN_SLUG_LINE.search(head) if fence else None
+    slug = found.group(2) if found and ".." not in found.group(2) else None
+    return page_url(source_path, content_root, slug)
 
 
 def read_templates(config: Config) -> dict[str, str]:

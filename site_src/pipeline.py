@@ -21,7 +21,7 @@ import os
 import shutil
 import stat
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -42,17 +42,17 @@ from .cache import (
 )
 from .config import Config
 from .content import (
-    claimed_outputs,
     content_folder_problem,
     decode,
     load_data,
     parse_page,
+    probable_url,
     read_source_bytes,
     read_templates,
 )
 from .errors import BuildFailed, Location, SiteError, located
 from .links import check_links, cross_page_refs, scan_html
-from .model import Asset, NavItem, Page, Source
+from .model import Asset, NavItem, Page, Source, url_to_output_path
 from .output import (
     MARKER,
     MARKER_TEXT,
@@ -102,9 +102,13 @@ class BuildResult:
 
 @dataclass(frozen=True, slots=True)
 class Inputs:
-    """Everything the build read, before any rendering."""
+    """Everything the build read, before any rendering.
+
+    `failed` maps each source that failed to load to its probable URL: the page exists, so links
+    and nav entries naming it are not reported too (its own error is the one to fix)."""
 
     parsed: dict[str, Parsed]
+    failed: dict[str, str]
     pages: list[Page]
     nav: list[NavItem]
     data: dict[str, Any]
@@ -209,8 +213,9 @@ def load_inputs(
     edited: frozenset[Path] | None = None,
 ) -> tuple[Inputs, list[SiteError]]:
     """Read everything a build depends on; the site digest covers all of it but page texts."""
-    parsed, problems = read_sources(config, store, processes, edited)
+    parsed, problems, failed_sources = read_sources(config, store, processes, edited)
     errors += problems
+    failed = {name: probable_url(config, name) for name in failed_sources}
     data, problems = load_data(config)
     errors += problems
     assets = collect_assets(config.static_dir, config.root)
@@ -220,7 +225,7 @@ def load_inputs(
     errors += check_unique_urls(pages, config)
     outputs = [(page.source, page.output_path) for page in pages]
     errors += output_collisions(outputs, assets.values(), reserved_outputs(config.calendar))
-    nav, problems = resolve_nav(config, pages)
+    nav, problems = resolve_nav(config, pages, failed)
     errors += problems
     site = make_site_view(config, pages, nav)
     urls = {page.source: page.url for page in pages}
@@ -233,22 +238,24 @@ def load_inputs(
         site,
         urls,
     )
-    return Inputs(parsed, pages, nav, data, assets, templates, site, digest), warnings
+    return Inputs(parsed, failed, pages, nav, data, assets, templates, site, digest), warnings
 
 
 def read_sources(
     config: Config, store: BuildCache, processes: int, edited: frozenset[Path] | None = None
-) -> tuple[dict[str, Parsed], list[SiteError]]:
+) -> tuple[dict[str, Parsed], list[SiteError], list[str]]:
     """Hash every .md file under the content folder; parse front matter the cache has not seen.
 
     Page texts are not kept (a worker reads its page again), so memory stays flat as sites grow.
+    Also returns the sources that failed to load.
     """
     content_root = config.content_dir.relative_to(config.root).as_posix()
     parsed: dict[str, Parsed] = {}
     problem = content_folder_problem(config)
     if problem is not None:
-        return parsed, [problem]
+        return parsed, [problem], []
     errors: list[SiteError] = []
+    failed: list[str] = []
     settled = time.time_ns() - SETTLED_NS
     pending: list[tuple[str, Parsed | None]] = []
     results: list[tuple[str, Parsed | SiteError | None]] = []
@@ -270,9 +277,10 @@ def read_sources(
     for name, entry in sorted(results, key=lambda item: order[item[0]]):
         if isinstance(entry, SiteError):
             errors.append(entry)
+            failed.append(name)
         elif entry is not None:
             parsed[name] = entry
-    return parsed, errors
+    return parsed, errors, failed
 
 
 def unchanged(path: Path, known: Parsed) -> bool:
@@ -370,10 +378,14 @@ def check_unique_urls(pages: Sequence[Page], config: Config) -> list[SiteError]:
     return errors
 
 
-def resolve_nav(config: Config, pages: Sequence[Page]) -> tuple[list[NavItem], list[SiteError]]:
-    """Turn config nav entries into titles and URLs; a page that does not exist is an error."""
+def resolve_nav(
+    config: Config, pages: Sequence[Page], failed: Mapping[str, str]
+) -> tuple[list[NavItem], list[SiteError]]:
+    """Turn config nav entries into titles and URLs; a page that does not exist is an error.
+
+    `failed` pages (source to probable URL) exist: their own error is enough."""
     content_root = config.content_dir.relative_to(config.root).as_posix()
-    urls = {page.source: page.url for page in pages}
+    urls = {**failed, **{page.source: page.url for page in pages}}
     items, errors = [], []
     for entry in config.nav:
         if entry.url is not None:
@@ -462,9 +474,9 @@ def make_outputs(
     new = BuildCache(
         store.engine or engine_digest(), inputs.parsed, output_dir=str(config.output_dir)
     )
-    urls = {page.source: page.url for page in inputs.pages}
     # Pages whose source failed to load still count as existing: one error each is enough.
-    claimed = claimed_outputs(errors, config)
+    urls = {**inputs.failed, **{page.source: page.url for page in inputs.pages}}
+    claimed = [url_to_output_path(url) for url in inputs.failed.values()]
     files = frozenset(
         [*(page.output_path for page in inputs.pages), *extra_names(config), *claimed]
         + [asset.output for asset in inputs.assets.values()]
