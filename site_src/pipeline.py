@@ -21,7 +21,7 @@ import os
 import shutil
 import stat
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -60,7 +60,6 @@ from .output import (
     commit,
     discard,
     open_staging,
-    output_collisions,
     output_folder_problems,
     reserved_outputs,
     safe_target,
@@ -223,8 +222,7 @@ def load_inputs(
     warnings = [warning for entry in parsed.values() for warning in entry.warnings]
     pages = [e.page for e in parsed.values() if config.drafts or not e.page.meta.draft]
     errors += check_unique_urls(pages, config)
-    outputs = [(page.source, page.output_path) for page in pages]
-    errors += output_collisions(outputs, assets.values(), reserved_outputs(config.calendar))
+    errors += output_collisions(pages, assets.values(), config)
     nav, problems = resolve_nav(config, pages, failed)
     errors += problems
     site = make_site_view(config, pages, nav)
@@ -357,25 +355,61 @@ def data_files(config: Config) -> dict[str, bytes]:
 
 
 def check_unique_urls(pages: Sequence[Page], config: Config) -> list[SiteError]:
-    """Two sources may not claim the same URL."""
+    """Two sources may not claim the same URL; the error names both, at the slug that did it."""
     seen: dict[str, Page] = {}
     errors = []
     for page in pages:
         other = seen.setdefault(page.url, page)
         if other is not page:
-            line = page.meta.lines.get("slug", 1)
-            text = (config.root / page.source).read_text(encoding="utf-8", errors="replace")
-            errors.append(
-                located(
-                    f"two pages have the URL {page.url}: {other.source} and {page.source}",
-                    page.source,
-                    text,
-                    line,
-                    1,
-                    "Rename one file or give it a different slug.",
-                )
-            )
+            culprit = other if other.meta.slug is not None and page.meta.slug is None else page
+            rival = page if culprit is other else other
+            message = f"two pages have the URL {page.url}: {other.source} and {page.source}"
+            hint = "Rename one file or give it a different slug."
+            if culprit.meta.slug is not None:
+                hint = f"Choose another slug: {page.url} is taken by the page {rival.source}."
+            errors.append(url_problem(config, culprit, message, hint, culprit.meta.slug))
     return errors
+
+
+def output_collisions(
+    pages: Sequence[Page], assets: Iterable[Asset], config: Config
+) -> list[SiteError]:
+    """Pages whose output file, or one of its folders, is already another output's file: a
+    generated file, a static file, or another page's index.html (say, for `slug: index.html`).
+
+    Without this check one would silently replace the other, or the write would fail half-way.
+    """
+    owners = reserved_outputs(config.calendar)
+    owners.update({asset.output: f"static file {asset.logical}" for asset in assets})
+    owners.update({page.output_path: f"page {page.source}" for page in pages})
+    errors = []
+    for page in pages:
+        parts = page.output_path.split("/")
+        folders = ["/".join(parts[:depth]) for depth in range(1, len(parts))]
+        clash = next((folder for folder in folders if folder in owners), None)
+        if clash is None:
+            continue
+        message = (
+            f"this page would be written to {page.output_path}, which clashes with the "
+            f"{owners[clash]}"
+        )
+        by_slug = page.meta.slug if clash == folders[-1] else None
+        if by_slug is not None:
+            hint = f"Choose another slug: {clash} is taken by the {owners[clash]}."
+        else:
+            hint = "Rename the page (or give it a slug), or rename the other file."
+        errors.append(url_problem(config, page, message, hint, by_slug))
+    return errors
+
+
+def url_problem(config: Config, page: Page, message: str, hint: str, slug: str | None) -> SiteError:
+    """An error about where a page lands: at its slug line when the slug put it there, else at
+    the file, whose name did."""
+    line = page.meta.lines.get("slug") if slug is not None else None
+    if line is None:
+        return SiteError(message, Location(page.source), hint)
+    text = (config.root / page.source).read_text(encoding="utf-8", errors="replace")
+    return located(message, page.source, text, line, 1, hint)
 
 
 def resolve_nav(
