@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -93,8 +93,47 @@ def decode(raw: bytes, name: str) -> str:
     return decode_text(raw, name)
 
 
+class Unloaded(Mapping[str, Any]):
+    """Stands in for a data file that failed to load: any use of it raises that file's error again.
+
+    The report shows an error once, so a broken data file is one error, not one more for every
+    template or calendar that reads it. A Mapping, so that checks for one do not fail first."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: SiteError) -> None:
+        self.error = error
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (Unloaded, (self.error,))
+
+    def _again(self) -> SiteError:
+        error = self.error
+        return SiteError(
+            error.message, error.where, error.hint, excerpt=error.excerpt, severity=error.severity
+        )
+
+    def __getattr__(self, name: str) -> Any:
+        raise self._again()
+
+    def __getitem__(self, key: str) -> Any:
+        raise self._again()
+
+    def __iter__(self) -> Iterator[str]:
+        raise self._again()
+
+    def __len__(self) -> int:
+        raise self._again()
+
+    def __str__(self) -> str:
+        raise self._again()
+
+    def __bool__(self) -> bool:
+        raise self._again()
+
+
 def load_data(config: Config) -> tuple[dict[str, Any], list[SiteError]]:
-    """Read data/*.yml into a mapping from file stem to its parsed value."""
+    """Read data/*.yml into a mapping from file stem to its parsed value (`Unloaded` if it failed)."""
     data: dict[str, Any] = {}
     errors: list[SiteError] = []
     if not config.data_dir.is_dir():
@@ -114,6 +153,7 @@ def load_data(config: Config) -> tuple[dict[str, Any], list[SiteError]]:
             data[path.stem] = parse_yaml(text, name, text, 0, "the data file")[1]
         except SiteError as error:
             errors.append(error)
+            data.setdefault(path.stem, Unloaded(error))
     return data, errors
 
 
