@@ -165,8 +165,16 @@ def render_page(
     page: Page,
     body: RenderedBody,
 ) -> str:
-    """Render one page through its template."""
-    where = Location(page.source, page.meta.lines.get("template"))
+    """Render one page through its template.
+
+    A missing template the page names is its front matter's mistake; a missing default template
+    is one mistake of the templates folder, however many pages use it."""
+    line = page.meta.lines.get("template")
+    where = (
+        Location(page.source, line)
+        if line is not None
+        else _template_location(config, page.meta.template)
+    )
     return _render(
         env, config, page.meta.template, where, site=site, page=page_view(page, body), data=data
     )
