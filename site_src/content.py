@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 import difflib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from .errors import (
     short_repr,
     unreadable,
 )
-from .model import FrontMatter, Page, Source, url_to_output_path
+from .model import FrontMatter, Page, Source
 from .paths import UNSAFE_NAME_CHARS, check_inside, check_source_name
 
 FRONT_MATTER_TYPES: dict[str, tuple[type, ...]] = {
@@ -44,6 +44,9 @@ FENCE = "---"
 # What `new` writes as a page's description, so a build can tell one left unchanged.
 DESCRIPTION_PLACEHOLDER = (
     "One sentence on what this page says, for search results and link previews."
+)
+PLAIN_SLUG_LINE = re.compile(
+    rf"^slug:[ \t]*(['\"]?)({SLUG_PATTERN.pattern})\1[ \t]*(?:#.*)?$", re.MULTILINE
 )
 
 
@@ -94,8 +97,47 @@ def decode(raw: bytes, name: str) -> str:
     return decode_text(raw, name)
 
 
+class Unloaded(Mapping[str, Any]):
+    """Stands in for a data file that failed to load: any use of it raises that file's error again.
+
+    The report shows an error once, so a broken data file is one error, not one more for every
+    template or calendar that reads it. A Mapping, so that checks for one do not fail first."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: SiteError) -> None:
+        self.error = error
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (Unloaded, (self.error,))
+
+    def _again(self) -> SiteError:
+        error = self.error
+        return SiteError(
+            error.message, error.where, error.hint, excerpt=error.excerpt, severity=error.severity
+        )
+
+    def __getattr__(self, name: str) -> Any:
+        raise self._again()
+
+    def __getitem__(self, key: str) -> Any:
+        raise self._again()
+
+    def __iter__(self) -> Iterator[str]:
+        raise self._again()
+
+    def __len__(self) -> int:
+        raise self._again()
+
+    def __str__(self) -> str:
+        raise self._again()
+
+    def __bool__(self) -> bool:
+        raise self._again()
+
+
 def load_data(config: Config) -> tuple[dict[str, Any], list[SiteError]]:
-    """Read data/*.yml into a mapping from file stem to its parsed value."""
+    """Read data/*.yml into a mapping from file stem to its parsed value (`Unloaded` if it failed)."""
     data: dict[str, Any] = {}
     errors: list[SiteError] = []
     if not config.data_dir.is_dir():
@@ -115,6 +157,7 @@ def load_data(config: Config) -> tuple[dict[str, Any], list[SiteError]]:
             data[path.stem] = parse_yaml(text, name, text, 0, "the data file")[1]
         except SiteError as error:
             errors.append(error)
+            data.setdefault(path.stem, Unloaded(error))
     return data, errors
 
 
@@ -305,19 +348,18 @@ def page_url(source_path: str, content_root: str, slug: str | None) -> str:
     return "/" + "".join(f"{part}/" for part in parts)
 
 
-def claimed_outputs(problems: Iterable[SiteError], config: Config) -> set[str]:
-    """Output paths of content files that failed to load, so links to them are not also reported.
-
-    A page with a front matter error still exists as far as its readers are concerned; one error
-    for it is enough, without a 'broken link' for every link to it.
-    """
+def probable_url(config: Config, source_path: str) -> str:
+    """The URL of a page whose source failed to load, as far as it can be told: from its path
+    and from a plain `slug:` line of its front matter, if it has one."""
     content_root = project_path(str(config.content_dir), str(config.root))
-    claimed = set()
-    for problem in problems:
-        path = problem.where.path if problem.where else ""
-        if path.endswith(".md") and path.startswith(content_root + "/"):
-            claimed.add(url_to_output_path(page_url(path, content_root, None)))
-    return claimed
+    try:
+        raw = (config.root / source_path).read_bytes()
+    except OSError:
+        raw = b""
+    head, fence, _ = raw.decode("utf-8", errors="replace").partition(f"\n{FENCE}")
+    found = PLAIN_SLUG_LINE.search(head) if fence else None
+    slug = found.group(2) if found and ".." not in found.group(2) else None
+    return page_url(source_path, content_root, slug)
 
 
 def read_templates(config: Config) -> dict[str, str]:

@@ -118,14 +118,29 @@ def decode_text(raw: bytes, name: str) -> str:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise SiteError(
-            f"file is not UTF-8 (byte 0x{raw[exc.start]:02x})",
-            Location(name, line, column),
-            "Save the file as UTF-8 in your editor.",
-        ) from None
+        raise _not_utf8(bytes(exc.object), exc.start, name) from None
+    return _normalise_line_ends(text)
+
+
+def _normalise_line_ends(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _not_utf8(raw: bytes, start: int, name: str) -> SiteError:
+    """The bad byte at the line and column an editor shows: characters, not bytes, and `raw`
+    is what the decoder saw (after any BOM), so `start` counts from its beginning."""
+    before = _normalise_line_ends(raw[:start].decode("utf-8"))
+    line = before.count("\n") + 1
+    column = len(before) - (before.rfind("\n") + 1) + 1
+    shown = _normalise_line_ends(raw.decode("utf-8", errors="replace"))
+    return located(
+        f"file is not UTF-8 (byte 0x{raw[start]:02x})",
+        name,
+        shown,
+        line,
+        column,
+        "Save the file as UTF-8 in your editor.",
+    )
 
 
 def unreadable(exc: OSError, name: str) -> SiteError:

@@ -20,10 +20,9 @@ import posixpath
 import shutil
 import sys
 import tempfile
-from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from .errors import BuildFailed, Location, SiteError, project_path
+from .errors import BuildFailed, SiteError, project_path
 from .model import Asset
 from .paths import check_inside, check_source_name
 
@@ -114,31 +113,6 @@ def reserved_outputs(calendar: str | None) -> dict[str, str]:
     if calendar:
         reserved[f"{calendar}.ics"] = f"generated file {calendar}.ics"
     return reserved
-
-
-def output_collisions(
-    pages: Iterable[tuple[str, str]], assets: Iterable[Asset], reserved: Mapping[str, str]
-) -> list[SiteError]:
-    """Pages whose output file, or one of its folders, is already another output's file.
-
-    `pages` are (source, output path) pairs. Without this check a static file would silently
-    replace the page (assets are copied last), or the write would fail half-way.
-    """
-    owners = {**reserved, **{asset.output: f"static file {asset.logical}" for asset in assets}}
-    errors = []
-    for source, output in pages:
-        parts = output.split("/")
-        candidates = [output] + ["/".join(parts[:depth]) for depth in range(1, len(parts))]
-        clash = next((owners[c] for c in candidates if c in owners), None)
-        if clash:
-            errors.append(
-                SiteError(
-                    f"this page would be written to {output}, which clashes with the {clash}",
-                    Location(source),
-                    "Rename the page (or give it a slug), or rename the other file.",
-                )
-            )
-    return errors
 
 
 def open_staging(out_dir: Path) -> Path:

@@ -21,7 +21,7 @@ import os
 import shutil
 import stat
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -42,17 +42,17 @@ from .cache import (
 )
 from .config import Config
 from .content import (
-    claimed_outputs,
     content_folder_problem,
     decode,
     load_data,
     parse_page,
+    probable_url,
     read_source_bytes,
     read_templates,
 )
 from .errors import BuildFailed, Location, SiteError, located
 from .links import check_links, cross_page_refs, scan_html
-from .model import Asset, NavItem, Page, Source
+from .model import Asset, NavItem, Page, Source, url_to_output_path
 from .output import (
     MARKER,
     MARKER_TEXT,
@@ -60,7 +60,6 @@ from .output import (
     commit,
     discard,
     open_staging,
-    output_collisions,
     output_folder_problems,
     reserved_outputs,
     safe_target,
@@ -102,9 +101,13 @@ class BuildResult:
 
 @dataclass(frozen=True, slots=True)
 class Inputs:
-    """Everything the build read, before any rendering."""
+    """Everything the build read, before any rendering.
+
+    `failed` maps each source that failed to load to its probable URL: the page exists, so links
+    and nav entries naming it are not reported too (its own error is the one to fix)."""
 
     parsed: dict[str, Parsed]
+    failed: dict[str, str]
     pages: list[Page]
     nav: list[NavItem]
     data: dict[str, Any]
@@ -209,8 +212,9 @@ def load_inputs(
     edited: frozenset[Path] | None = None,
 ) -> tuple[Inputs, list[SiteError]]:
     """Read everything a build depends on; the site digest covers all of it but page texts."""
-    parsed, problems = read_sources(config, store, processes, edited)
+    parsed, problems, failed_sources = read_sources(config, store, processes, edited)
     errors += problems
+    failed = {name: probable_url(config, name) for name in failed_sources}
     data, problems = load_data(config)
     errors += problems
     assets = collect_assets(config.static_dir, config.root)
@@ -218,9 +222,8 @@ def load_inputs(
     warnings = [warning for entry in parsed.values() for warning in entry.warnings]
     pages = [e.page for e in parsed.values() if config.drafts or not e.page.meta.draft]
     errors += check_unique_urls(pages, config)
-    outputs = [(page.source, page.output_path) for page in pages]
-    errors += output_collisions(outputs, assets.values(), reserved_outputs(config.calendar))
-    nav, problems = resolve_nav(config, pages)
+    errors += output_collisions(pages, assets.values(), config)
+    nav, problems = resolve_nav(config, pages, failed)
     errors += problems
     site = make_site_view(config, pages, nav)
     urls = {page.source: page.url for page in pages}
@@ -233,22 +236,24 @@ def load_inputs(
         site,
         urls,
     )
-    return Inputs(parsed, pages, nav, data, assets, templates, site, digest), warnings
+    return Inputs(parsed, failed, pages, nav, data, assets, templates, site, digest), warnings
 
 
 def read_sources(
     config: Config, store: BuildCache, processes: int, edited: frozenset[Path] | None = None
-) -> tuple[dict[str, Parsed], list[SiteError]]:
+) -> tuple[dict[str, Parsed], list[SiteError], list[str]]:
     """Hash every .md file under the content folder; parse front matter the cache has not seen.
 
     Page texts are not kept (a worker reads its page again), so memory stays flat as sites grow.
+    Also returns the sources that failed to load.
     """
     content_root = config.content_dir.relative_to(config.root).as_posix()
     parsed: dict[str, Parsed] = {}
     problem = content_folder_problem(config)
     if problem is not None:
-        return parsed, [problem]
+        return parsed, [problem], []
     errors: list[SiteError] = []
+    failed: list[str] = []
     settled = time.time_ns() - SETTLED_NS
     pending: list[tuple[str, Parsed | None]] = []
     results: list[tuple[str, Parsed | SiteError | None]] = []
@@ -270,9 +275,10 @@ def read_sources(
     for name, entry in sorted(results, key=lambda item: order[item[0]]):
         if isinstance(entry, SiteError):
             errors.append(entry)
+            failed.append(name)
         elif entry is not None:
             parsed[name] = entry
-    return parsed, errors
+    return parsed, errors, failed
 
 
 def unchanged(path: Path, known: Parsed) -> bool:
@@ -349,31 +355,71 @@ def data_files(config: Config) -> dict[str, bytes]:
 
 
 def check_unique_urls(pages: Sequence[Page], config: Config) -> list[SiteError]:
-    """Two sources may not claim the same URL."""
+    """Two sources may not claim the same URL; the error names both, at the slug that did it."""
     seen: dict[str, Page] = {}
     errors = []
     for page in pages:
         other = seen.setdefault(page.url, page)
         if other is not page:
-            line = page.meta.lines.get("slug", 1)
-            text = (config.root / page.source).read_text(encoding="utf-8", errors="replace")
-            errors.append(
-                located(
-                    f"two pages have the URL {page.url}: {other.source} and {page.source}",
-                    page.source,
-                    text,
-                    line,
-                    1,
-                    "Rename one file or give it a different slug.",
-                )
-            )
+            culprit = other if other.meta.slug is not None and page.meta.slug is None else page
+            rival = page if culprit is other else other
+            message = f"two pages have the URL {page.url}: {other.source} and {page.source}"
+            hint = "Rename one file or give it a different slug."
+            if culprit.meta.slug is not None:
+                hint = f"Choose another slug: {page.url} is taken by the page {rival.source}."
+            errors.append(url_problem(config, culprit, message, hint, culprit.meta.slug))
     return errors
 
 
-def resolve_nav(config: Config, pages: Sequence[Page]) -> tuple[list[NavItem], list[SiteError]]:
-    """Turn config nav entries into titles and URLs; a page that does not exist is an error."""
+def output_collisions(
+    pages: Sequence[Page], assets: Iterable[Asset], config: Config
+) -> list[SiteError]:
+    """Pages whose output file, or one of its folders, is already another output's file: a
+    generated file, a static file, or another page's index.html (say, for `slug: index.html`).
+
+    Without this check one would silently replace the other, or the write would fail half-way.
+    """
+    owners = reserved_outputs(config.calendar)
+    owners.update({asset.output: f"static file {asset.logical}" for asset in assets})
+    owners.update({page.output_path: f"page {page.source}" for page in pages})
+    errors = []
+    for page in pages:
+        parts = page.output_path.split("/")
+        folders = ["/".join(parts[:depth]) for depth in range(1, len(parts))]
+        clash = next((folder for folder in folders if folder in owners), None)
+        if clash is None:
+            continue
+        message = (
+            f"this page would be written to {page.output_path}, which clashes with the "
+            f"{owners[clash]}"
+        )
+        by_slug = page.meta.slug if clash == folders[-1] else None
+        if by_slug is not None:
+            hint = f"Choose another slug: {clash} is taken by the {owners[clash]}."
+        else:
+            hint = "Rename the page (or give it a slug), or rename the other file."
+        errors.append(url_problem(config, page, message, hint, by_slug))
+    return errors
+
+
+def url_problem(config: Config, page: Page, message: str, hint: str, slug: str | None) -> SiteError:
+    """An error about where a page lands: at its slug line when the slug put it there, else at
+    the file, whose name did."""
+    line = page.meta.lines.get("slug") if slug is not None else None
+    if line is None:
+        return SiteError(message, Location(page.source), hint)
+    text = (config.root / page.source).read_text(encoding="utf-8", errors="replace")
+    return located(message, page.source, text, line, 1, hint)
+
+
+def resolve_nav(
+    config: Config, pages: Sequence[Page], failed: Mapping[str, str]
+) -> tuple[list[NavItem], list[SiteError]]:
+    """Turn config nav entries into titles and URLs; a page that does not exist is an error.
+
+    `failed` pages (source to probable URL) exist: their own error is enough."""
     content_root = config.content_dir.relative_to(config.root).as_posix()
-    urls = {page.source: page.url for page in pages}
+    urls = {**failed, **{page.source: page.url for page in pages}}
     items, errors = [], []
     for entry in config.nav:
         if entry.url is not None:
@@ -462,9 +508,9 @@ def make_outputs(
     new = BuildCache(
         store.engine or engine_digest(), inputs.parsed, output_dir=str(config.output_dir)
     )
-    urls = {page.source: page.url for page in inputs.pages}
     # Pages whose source failed to load still count as existing: one error each is enough.
-    claimed = claimed_outputs(errors, config)
+    urls = {**inputs.failed, **{page.source: page.url for page in inputs.pages}}
+    claimed = [url_to_output_path(url) for url in inputs.failed.values()]
     files = frozenset(
         [*(page.output_path for page in inputs.pages), *extra_names(config), *claimed]
         + [asset.output for asset in inputs.assets.values()]

@@ -7,6 +7,7 @@ and `absolute_url` make every link honour the base path, so one build works at /
 from __future__ import annotations
 
 import datetime
+import os
 import posixpath
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -15,10 +16,11 @@ from urllib.parse import urlsplit
 from xml.sax.saxutils import escape as xml_escape
 
 import jinja2
+from jinja2.loaders import split_template_path
 from markupsafe import Markup
 
 from .config import Config
-from .errors import Location, SiteError, from_jinja_error, project_path
+from .errors import Location, SiteError, from_jinja_error, project_path, read_text
 from .model import Asset, NavItem, Page, PageView, RenderedBody
 
 
@@ -37,10 +39,37 @@ class SiteView:
     extra: Mapping[str, Any]
 
 
+class TemplateLoader(jinja2.BaseLoader):
+    """Templates from one folder, read as the build reads every source: a byte that is not UTF-8
+    is a SiteError at the file, line and column it is in, even in an included or extended file
+    (Jinja's own loader raises a bare UnicodeDecodeError at the outermost template)."""
+
+    def __init__(self, folder: str, root: str) -> None:
+        self.folder = folder
+        self.root = root
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        filename = posixpath.join(self.folder, *split_template_path(template))
+        if not os.path.isfile(filename):
+            raise jinja2.TemplateNotFound(template)
+        mtime = os.path.getmtime(filename)
+        text = read_text(filename, project_path(filename, self.root))
+
+        def uptodate() -> bool:
+            try:
+                return os.path.getmtime(filename) == mtime
+            except OSError:
+                return False
+
+        return text, os.path.normpath(filename), uptodate
+
+
 def make_environment(config: Config, assets: Mapping[str, Asset]) -> jinja2.Environment:
     """A Jinja environment for one build, with the URL helpers bound to this build's base URL."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(config.templates_dir)),
+        loader=TemplateLoader(str(config.templates_dir), str(config.root)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -136,8 +165,16 @@ def render_page(
     page: Page,
     body: RenderedBody,
 ) -> str:
-    """Render one page through its template."""
-    where = Location(page.source, page.meta.lines.get("template"))
+    """Render one page through its template.
+
+    A missing template the page names is its front matter's mistake; a missing default template
+    is one mistake of the templates folder, however many pages use it."""
+    line = page.meta.lines.get("template")
+    where = (
+        Location(page.source, line)
+        if line is not None
+        else _template_location(config, page.meta.template)
+    )
     return _render(
         env, config, page.meta.template, where, site=site, page=page_view(page, body), data=data
     )
@@ -171,6 +208,8 @@ def _render(
     root = str(config.root)
     try:
         template = env.get_template(name)
+    except SiteError:
+        raise
     except jinja2.TemplateNotFound as exc:
         fallback = where if exc.name == name else _template_location(config, name)
         raise from_jinja_error(exc, root, fallback) from None
@@ -178,6 +217,8 @@ def _render(
         raise from_jinja_error(exc, root, _template_location(config, name)) from None
     try:
         return template.render(**context)
+    except SiteError:
+        raise
     except Exception as exc:  # a template's own mistake, whatever Python error it surfaced as
         raise from_jinja_error(exc, root, _template_location(config, name)) from None
 

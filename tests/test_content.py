@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import pickle
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -235,8 +238,22 @@ def test_a_data_file_mistake_names_its_line(make_project: MakeProject) -> None:
         }
     )
     data, errors = load_data(config_for(root))
-    assert data == {"c": {"ok": True}}
+    assert data["c"] == {"ok": True}
     assert [str(e).split(": error: ")[0] for e in errors] == ["data/a.yml:3:1", "data/b.yaml:1"]
+
+
+def test_a_data_file_that_failed_raises_its_own_error_wherever_it_is_used(
+    make_project: MakeProject,
+) -> None:
+    """So that a template or calendar reading it adds no second error, only the same one."""
+    root = make_project({"data/a.yml": "x: 1\ny: [\n"})
+    data, errors = load_data(config_for(root))
+    uses: list[Callable[[Any], object]] = [lambda d: d.x, lambda d: d["y"], list, bool, str]
+    for placeholder in (data["a"], pickle.loads(pickle.dumps(data["a"]))):
+        for use in uses:
+            with pytest.raises(SiteError) as caught:
+                use(placeholder)
+            assert str(caught.value) == str(errors[0])
 
 
 def test_a_missing_content_folder_is_one_clear_error(tmp_path: Path) -> None:

@@ -104,6 +104,24 @@ def test_decoding_names_the_line_and_column_of_a_bad_byte() -> None:
     assert str(caught.value) == "f.md:2:3: error: file is not UTF-8 (byte 0xff)"
 
 
+@pytest.mark.parametrize(
+    ("raw", "where"),
+    [
+        (b"\xef\xbb\xbfab\xff\n", "f.md:1:3: error: file is not UTF-8 (byte 0xff)"),
+        (b"x\n\xc3\xa9t\xc3\xa9 \xe9\n", "f.md:2:5: error: file is not UTF-8 (byte 0xe9)"),
+        (b"a\rb\rc\r\nd\xe9", "f.md:4:2: error: file is not UTF-8 (byte 0xe9)"),
+    ],
+)
+def test_a_bad_byte_is_placed_as_an_editor_counts_lines_and_characters(
+    raw: bytes, where: str
+) -> None:
+    """After a BOM, after multi-byte characters and after old Mac line ends alike."""
+    with pytest.raises(SiteError) as caught:
+        decode_text(raw, "f.md")
+    assert str(caught.value) == where
+    assert caught.value.excerpt is not None and "^" in caught.value.excerpt
+
+
 TEMPLATES = {
     "base.html": "<html>\n{% block main %}{% endblock %}\n{% include 'footer.html' %}\n</html>\n",
     "footer.html": "<footer>\n{% from 'macros.html' import credit %}\n{{ credit(site) }}\n</footer>\n",

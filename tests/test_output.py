@@ -248,8 +248,8 @@ def test_a_page_may_not_clash_with_a_static_or_generated_file(make_project: Make
     with pytest.raises(BuildFailed) as caught:
         build_site(config_for(root))
     assert [str(e) for e in caught.value.errors] == [
-        "content/icon.md: error: this page would be written to favicon.ico/index.html, which "
-        "clashes with the static file favicon.ico",
+        "content/icon.md:3:1: error: this page would be written to favicon.ico/index.html, "
+        "which clashes with the static file favicon.ico",
         "content/robots.txt.md: error: this page would be written to robots.txt/index.html, "
         "which clashes with the generated file robots.txt",
     ]
