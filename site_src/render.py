@@ -7,19 +7,24 @@ and `absolute_url` make every link honour the base path, so one build works at /
 from __future__ import annotations
 
 import datetime
+import os
 import posixpath
+import stat
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape as xml_escape
 
 import jinja2
+from jinja2.loaders import split_template_path
 from markupsafe import Markup
 
 from .config import Config
 from .errors import Location, SiteError, from_jinja_error, project_path
 from .model import Asset, NavItem, Page, PageView, RenderedBody
+from .paths import Sources, check_target, read_regular
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +45,7 @@ class SiteView:
 def make_environment(config: Config, assets: Mapping[str, Asset]) -> jinja2.Environment:
     """A Jinja environment for one build, with the URL helpers bound to this build's base URL."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(config.templates_dir)),
+        loader=TemplateLoader(config.templates_dir, Sources.of(config)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -51,6 +56,34 @@ def make_environment(config: Config, assets: Mapping[str, Asset]) -> jinja2.Envi
     env.globals["absolute_url"] = make_absolute_url(config)
     env.globals["asset"] = make_asset_url(config.base_path, assets, make_absolute_url(config))
     return env
+
+
+class TemplateLoader(jinja2.BaseLoader):
+    """Templates from the templates folder, checked like every source before they are opened:
+    Jinja's own loader would block forever on a named pipe and follow any link."""
+
+    def __init__(self, folder: Path, sources: Sources) -> None:
+        self.folder = folder
+        self.sources = sources
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        path = self.folder.joinpath(*split_template_path(template))
+        if not os.path.lexists(path):
+            raise jinja2.TemplateNotFound(template)
+        _target, info = check_target(path, self.sources, self.folder)
+        if stat.S_ISDIR(info.st_mode):
+            raise jinja2.TemplateNotFound(template)
+        text = read_regular(path, self.sources.name(path)).decode("utf-8")
+
+        def uptodate() -> bool:
+            try:
+                return os.stat(path).st_mtime_ns == info.st_mtime_ns
+            except OSError:
+                return False
+
+        return text, str(path), uptodate
 
 
 def make_url(base_path: str) -> Callable[[str], str]:
