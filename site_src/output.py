@@ -23,7 +23,7 @@ import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePath
 
-from .errors import BuildFailed, Location, SiteError, project_path
+from .errors import Location, SiteError, project_path
 from .model import Asset
 from .paths import Sources, check_source_name, read_regular, source_files
 
@@ -35,16 +35,16 @@ MARKER_TEXT = "This folder is written by site_src; every build replaces all of i
 STAGING_PREFIX = ".{name}.staging-"
 
 
-def collect_assets(static_dir: Path, sources: Sources) -> dict[str, Asset]:
+def collect_assets(static_dir: Path, sources: Sources) -> tuple[dict[str, Asset], list[SiteError]]:
     """Every file under the static folder, keyed by its path there, named with its content hash.
 
     A file whose name cannot be a URL, or an entry that `paths` refuses (a pipe, a link out of the
-    source folders), is an error (BuildFailed listing all of them): either would otherwise reach
-    the published site or stop the build.
+    source folders), is an error: either would otherwise reach the published site or stop the
+    build. The other files are still collected, so links to them are checked as usual.
     """
     assets: dict[str, Asset] = {}
     if not static_dir.is_dir():
-        return assets
+        return assets, []
     found, errors = source_files(static_dir, sources)
     for parts, file in found:
         name = project_path(file, str(sources.root))
@@ -57,9 +57,7 @@ def collect_assets(static_dir: Path, sources: Sources) -> dict[str, Asset]:
         logical = "/".join(parts)
         digest = hashlib.sha256(raw).hexdigest()
         assets[logical] = Asset(logical, hashed_name(logical, digest), digest)
-    if errors:
-        raise BuildFailed(errors)
-    return assets
+    return assets, errors
 
 
 def hashed_name(logical: str, digest: str) -> str:

@@ -86,7 +86,7 @@ class Sources:
         """Where a link's resolved target is, if a link may not lead there; None if it may."""
         if not target.is_relative_to(self.root):
             return "somewhere outside the project"
-        shown = self.name(target)
+        shown = "the project folder" if target == self.root else self.name(target)
         if any(target.is_relative_to(place) for place in self.never):
             return f"{shown}, which is not a source file"
         for folder in self.folders:

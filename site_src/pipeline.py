@@ -214,7 +214,8 @@ def load_inputs(
     errors += problems
     data, problems = load_data(config)
     errors += problems
-    assets = collect_assets(config.static_dir, Sources.of(config))
+    assets, problems = collect_assets(config.static_dir, Sources.of(config))
+    errors += problems
     templates, problems = read_templates(config)
     errors += problems
     warnings = [warning for entry in parsed.values() for warning in entry.warnings]
