@@ -331,6 +331,15 @@ def _check_folders(
                     "Keep content, templates, static files and data inside the project.",
                 )
             )
+        git = config.root / ".git"
+        if folder == git or git in folder.parents:
+            errors.append(
+                SiteError(
+                    f"{key} {written[key]!r} is inside the project's git repository",
+                    origins.get(key),
+                    "Point it at a folder of its own: everything in .git stays private.",
+                )
+            )
     flagged = False
     for key in ("output_dir", "cache_dir"):
         reason = _danger(

@@ -93,7 +93,7 @@ def test_a_device_is_refused(make_project: MakeProject, name: str) -> None:
     root = make_project(PROJECT)
     replace_with(root, name, "none")
     try:
-        os.mknod(root / name, stat.S_IFCHR | 0o600, os.makedev(1, 5))  # what /dev/zero is
+        os.mknod(root / name, stat.S_IFCHR | 0o600, os.makedev(1, 3))  # what /dev/null is
     except PermissionError:
         pytest.skip("making a device node needs root (CAP_MKNOD)")
     assert problems(root) == [
@@ -238,3 +238,17 @@ def test_links_within_the_source_folders_are_followed(make_project: MakeProject)
     assert "<p>linked</p>" in (site / "alias" / "setup" / "index.html").read_text()
     assert (site / "guide" / "setup" / "index.html").is_file()
     assert [p.name for p in site.glob("logo.*.svg")] and list(site.glob("docs/setup.*.md"))
+
+
+@pytest.mark.parametrize("folder", ["content", "data", "static", "templates"])
+def test_a_source_folder_that_is_a_link_into_git_is_refused(
+    make_project: MakeProject, folder: str
+) -> None:
+    root = make_project({**PROJECT, ".git/config": SECRET})
+    os.rename(root / folder, root / f"{folder}.old")
+    (root / folder).symlink_to(".git", target_is_directory=True)
+    with pytest.raises(BuildFailed) as caught:
+        config_for(root)
+    assert [str(e) for e in caught.value.errors] == [
+        f"error: {folder}_dir '{folder}' is inside the project's git repository"
+    ]
