@@ -20,12 +20,13 @@ from .errors import (
     BuildFailed,
     Location,
     SiteError,
+    decode_text,
     located,
     parse_yaml,
     project_path,
-    read_text,
     short_repr,
 )
+from .paths import read_regular
 
 CONFIG_FILE = "site.yml"
 BASE_URL_ENV = "SITE_BASE_URL"
@@ -162,7 +163,7 @@ def _read(root: Path, config_file: str) -> tuple[dict[str, Any], ConfigText]:
                 f"Config files are named relative to the project folder ({root}).",
             )
         return {}, ConfigText(config_file, "", {})
-    text = read_text(root / config_file, config_file)
+    text = decode_text(read_regular(root / config_file, config_file), config_file)
     values, lines = _parse(text, config_file)
     raw = ConfigText(config_file, text, lines)
     problems = [_check_key(key, value, raw) for key, value in values.items()]
@@ -328,6 +329,15 @@ def _check_folders(
                     f"{key} {written[key]!r} is outside the project folder",
                     origins.get(key),
                     "Keep content, templates, static files and data inside the project.",
+                )
+            )
+        git = config.root / ".git"
+        if folder == git or git in folder.parents:
+            errors.append(
+                SiteError(
+                    f"{key} {written[key]!r} is inside the project's git repository",
+                    origins.get(key),
+                    "Point it at a folder of its own: everything in .git stays private.",
                 )
             )
     flagged = False

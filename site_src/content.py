@@ -22,12 +22,17 @@ from .errors import (
     located,
     parse_yaml,
     project_path,
-    read_text,
     short_repr,
-    unreadable,
 )
 from .model import FrontMatter, Page, Source
-from .paths import UNSAFE_NAME_CHARS, check_inside, check_source_name
+from .paths import (
+    UNSAFE_NAME_CHARS,
+    Sources,
+    check_source_name,
+    check_target,
+    read_regular,
+    source_files,
+)
 
 FRONT_MATTER_TYPES: dict[str, tuple[type, ...]] = {
     "title": (str,),
@@ -53,15 +58,15 @@ PLAIN_SLUG_LINE = re.compile(
 def find_sources(config: Config) -> tuple[list[Source], list[SiteError]]:
     """Read every .md file under the content folder, in a stable order."""
     sources: list[Source] = []
-    errors: list[SiteError] = []
     problem = content_folder_problem(config)
     if problem is not None:
         return sources, [problem]
-    for path in sorted(config.content_dir.rglob("*.md")):
-        relative = path.relative_to(config.content_dir)
-        if any(part.startswith(".") for part in relative.parts) or path.is_dir():
+    found, errors = source_files(config.content_dir, Sources.of(config))
+    for _parts, file in found:
+        if not file.endswith(".md"):
             continue
-        name = project_path(str(path), str(config.root))
+        path = Path(file)
+        name = project_path(file, str(config.root))
         try:
             sources.append(Source(name, decode(read_source_bytes(config, path, name), name)))
         except SiteError as error:
@@ -81,15 +86,13 @@ def content_folder_problem(config: Config) -> SiteError | None:
 def read_source_bytes(config: Config, path: Path, name: str) -> bytes:
     """The bytes of one content file, once its name and place are known to be safe.
 
-    Every reader of content files goes through here: a name that cannot be a URL, a link to a file
-    outside the project, or a file that cannot be read is a SiteError naming the file.
+    Every reader of content files goes through here: a name that cannot be a URL, a link that
+    `paths.Sources` refuses, a pipe or device, or a file that cannot be read is a SiteError naming
+    the file.
     """
     check_source_name(path.relative_to(config.content_dir), name)
-    check_inside(path, config.root, name)
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise unreadable(exc, name) from None
+    check_target(path, Sources.of(config), config.content_dir)
+    return read_regular(path, name)
 
 
 def decode(raw: bytes, name: str) -> str:
@@ -139,10 +142,10 @@ class Unloaded(Mapping[str, Any]):
 def load_data(config: Config) -> tuple[dict[str, Any], list[SiteError]]:
     """Read data/*.yml into a mapping from file stem to its parsed value (`Unloaded` if it failed)."""
     data: dict[str, Any] = {}
-    errors: list[SiteError] = []
     if not config.data_dir.is_dir():
-        return data, errors
-    files = sorted([*config.data_dir.glob("*.yml"), *config.data_dir.glob("*.yaml")])
+        return data, []
+    found, errors = source_files(config.data_dir, Sources.of(config), recursive=False)
+    files = sorted(Path(file) for _parts, file in found if file.endswith((".yml", ".yaml")))
     for path in files:
         name = project_path(str(path), str(config.root))
         try:
@@ -152,8 +155,7 @@ def load_data(config: Config) -> tuple[dict[str, Any], list[SiteError]]:
                     Location(name),
                     f"Keep one of them: templates know both as data.{path.stem}.",
                 )
-            check_inside(path, config.root, name)
-            text = read_text(path, name)
+            text = decode_text(read_regular(path, name), name)
             data[path.stem] = parse_yaml(text, name, text, 0, "the data file")[1]
         except SiteError as error:
             errors.append(error)
@@ -362,17 +364,18 @@ def probable_url(config: Config, source_path: str) -> str:
     return page_url(source_path, content_root, slug)
 
 
-def read_templates(config: Config) -> dict[str, str]:
-    """Template sources by project path, so problems found in rendered HTML can point at a line."""
+def read_templates(config: Config) -> tuple[dict[str, str], list[SiteError]]:
+    """Template sources by project path, so problems found in rendered HTML can point at a line;
+    and the templates folder's entries that `paths` refuses (Jinja is never let near them)."""
     folder = config.templates_dir
     if not folder.is_dir():
-        return {}
+        return {}, []
+    found, errors = source_files(folder, Sources.of(config))
     result = {}
-    for path in sorted(folder.rglob("*")):
-        if path.is_file():
-            name = path.relative_to(config.root).as_posix()
-            try:
-                result[name] = path.read_bytes().decode("utf-8", errors="replace")
-            except OSError:
-                continue
-    return result
+    for _parts, file in found:
+        name = project_path(file, str(config.root))
+        try:
+            result[name] = read_regular(Path(file), name).decode("utf-8", errors="replace")
+        except SiteError:
+            continue
+    return result, errors

@@ -304,6 +304,8 @@ def from_jinja_error(exc: BaseException, root: str, fallback: Location) -> SiteE
     template line numbers; the innermost such frame is where the mistake is, the outer ones are the
     includes, macro calls and `extends` that led there.
     """
+    if isinstance(exc, SiteError):  # the template loader refused a file: it says which
+        return exc
     if isinstance(exc, jinja2.TemplateSyntaxError):
         path = project_path(exc.filename, root) if exc.filename else fallback.path
         return located(

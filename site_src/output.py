@@ -20,11 +20,11 @@ import posixpath
 import shutil
 import sys
 import tempfile
-from pathlib import Path
+from pathlib import Path, PurePath
 
-from .errors import BuildFailed, SiteError, project_path
+from .errors import SiteError, project_path
 from .model import Asset
-from .paths import check_inside, check_source_name
+from .paths import Sources, check_source_name, read_regular, source_files
 
 HASH_LENGTH = 10
 UNHASHED = {"favicon.ico", "robots.txt", "CNAME", ".nojekyll"}
@@ -34,34 +34,29 @@ MARKER_TEXT = "This folder is written by site_src; every build replaces all of i
 STAGING_PREFIX = ".{name}.staging-"
 
 
-def collect_assets(static_dir: Path, root: Path | None = None) -> dict[str, Asset]:
+def collect_assets(static_dir: Path, sources: Sources) -> tuple[dict[str, Asset], list[SiteError]]:
     """Every file under the static folder, keyed by its path there, named with its content hash.
 
-    With `root`, a file whose name cannot be a URL or that links outside the project is an error
-    (BuildFailed listing all of them): either would otherwise reach the published site.
+    A file whose name cannot be a URL, or an entry that `paths` refuses (a pipe, a link out of the
+    source folders), is an error: either would otherwise reach the published site or stop the
+    build. The other files are still collected, so links to them are checked as usual.
     """
     assets: dict[str, Asset] = {}
-    errors: list[SiteError] = []
     if not static_dir.is_dir():
-        return assets
-    for path in sorted(static_dir.rglob("*")):
-        relative = path.relative_to(static_dir)
-        if not path.is_file() or any(p.startswith(".") for p in relative.parts):
+        return assets, []
+    found, errors = source_files(static_dir, sources)
+    for parts, file in found:
+        name = project_path(file, str(sources.root))
+        try:
+            check_source_name(PurePath(*parts), name)
+            raw = read_regular(Path(file), name)
+        except SiteError as error:
+            errors.append(error)
             continue
-        if root is not None:
-            name = project_path(str(path), str(root))
-            try:
-                check_source_name(relative, name)
-                check_inside(path, root, name)
-            except SiteError as error:
-                errors.append(error)
-                continue
-        logical = relative.as_posix()
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        logical = "/".join(parts)
+        digest = hashlib.sha256(raw).hexdigest()
         assets[logical] = Asset(logical, hashed_name(logical, digest), digest)
-    if errors:
-        raise BuildFailed(errors)
-    return assets
+    return assets, errors
 
 
 def hashed_name(logical: str, digest: str) -> str:

@@ -65,6 +65,7 @@ from .output import (
     safe_target,
 )
 from .parallel import PageTask, RenderJob, map_in_chunks, render_all, worker_count
+from .paths import Sources, read_regular, source_files
 from .render import (
     SiteView,
     make_environment,
@@ -217,8 +218,10 @@ def load_inputs(
     failed = {name: probable_url(config, name) for name in failed_sources}
     data, problems = load_data(config)
     errors += problems
-    assets = collect_assets(config.static_dir, config.root)
-    templates = read_templates(config)
+    assets, problems = collect_assets(config.static_dir, Sources.of(config))
+    errors += problems
+    templates, problems = read_templates(config)
+    errors += problems
     warnings = [warning for entry in parsed.values() for warning in entry.warnings]
     pages = [e.page for e in parsed.values() if config.drafts or not e.page.meta.draft]
     errors += check_unique_urls(pages, config)
@@ -252,13 +255,12 @@ def read_sources(
     problem = content_folder_problem(config)
     if problem is not None:
         return parsed, [problem], []
-    errors: list[SiteError] = []
     failed: list[str] = []
     settled = time.time_ns() - SETTLED_NS
     pending: list[tuple[str, Parsed | None]] = []
     results: list[tuple[str, Parsed | SiteError | None]] = []
     reader = partial(read_pending, config, settled)
-    names = markdown_files(config.content_dir, content_root)
+    names, errors = markdown_files(config, content_root)
     order = {name: index for index, name in enumerate(names)}
     for name in names:
         known = store.parsed.get(name)
@@ -328,30 +330,27 @@ def read_source(
     return Parsed(digest, light, tuple(warnings), info.st_size, mtime)
 
 
-def markdown_files(folder: Path, prefix: str) -> list[str]:
-    """Paths (from the project root, sorted) of the .md files under `folder`, skipping dot-names.
-
-    Sorted the way `sorted(folder.rglob("*.md"))` sorts them, without a Path object per file."""
-    found: list[tuple[tuple[str, ...], str]] = []
-    stack: list[tuple[Path, tuple[str, ...]]] = [(folder, ())]
-    while stack:
-        current, parts = stack.pop()
-        for entry in os.scandir(current):
-            if entry.name.startswith("."):
-                continue
-            if entry.is_dir():
-                stack.append((Path(entry.path), (*parts, entry.name)))
-            elif entry.name.endswith(".md"):
-                found.append(((*parts, entry.name), "/".join((prefix, *parts, entry.name))))
-    return [name for _, name in sorted(found)]
+def markdown_files(config: Config, prefix: str) -> tuple[list[str], list[SiteError]]:
+    """Paths (from the project root, sorted) of the .md files under the content folder, skipping
+    dot-names; and the entries there that `paths` refuses (pipes, links out, loops)."""
+    found, errors = source_files(config.content_dir, Sources.of(config))
+    names = ["/".join((prefix, *parts)) for parts, _ in found if parts[-1].endswith(".md")]
+    return names, errors
 
 
 def data_files(config: Config) -> dict[str, bytes]:
-    """The data folder's files as bytes, for the site digest."""
+    """The data folder's files as bytes, for the site digest (`load_data` reports refused ones)."""
     folder = config.data_dir
     if not folder.is_dir():
         return {}
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+    found, _refused = source_files(folder, Sources.of(config), recursive=False)
+    files = {}
+    for parts, file in found:
+        try:
+            files[parts[-1]] = read_regular(Path(file), file)
+        except SiteError:
+            continue
+    return files
 
 
 def check_unique_urls(pages: Sequence[Page], config: Config) -> list[SiteError]:

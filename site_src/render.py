@@ -9,8 +9,10 @@ from __future__ import annotations
 import datetime
 import os
 import posixpath
+import stat
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape as xml_escape
@@ -20,8 +22,9 @@ from jinja2.loaders import split_template_path
 from markupsafe import Markup
 
 from .config import Config
-from .errors import Location, SiteError, from_jinja_error, project_path, read_text
+from .errors import Location, SiteError, decode_text, from_jinja_error, project_path
 from .model import Asset, NavItem, Page, PageView, RenderedBody
+from .paths import Sources, check_target, read_regular
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,37 +42,10 @@ class SiteView:
     extra: Mapping[str, Any]
 
 
-class TemplateLoader(jinja2.BaseLoader):
-    """Templates from one folder, read as the build reads every source: a byte that is not UTF-8
-    is a SiteError at the file, line and column it is in, even in an included or extended file
-    (Jinja's own loader raises a bare UnicodeDecodeError at the outermost template)."""
-
-    def __init__(self, folder: str, root: str) -> None:
-        self.folder = folder
-        self.root = root
-
-    def get_source(
-        self, environment: jinja2.Environment, template: str
-    ) -> tuple[str, str, Callable[[], bool]]:
-        filename = posixpath.join(self.folder, *split_template_path(template))
-        if not os.path.isfile(filename):
-            raise jinja2.TemplateNotFound(template)
-        mtime = os.path.getmtime(filename)
-        text = read_text(filename, project_path(filename, self.root))
-
-        def uptodate() -> bool:
-            try:
-                return os.path.getmtime(filename) == mtime
-            except OSError:
-                return False
-
-        return text, os.path.normpath(filename), uptodate
-
-
 def make_environment(config: Config, assets: Mapping[str, Asset]) -> jinja2.Environment:
     """A Jinja environment for one build, with the URL helpers bound to this build's base URL."""
     env = jinja2.Environment(
-        loader=TemplateLoader(str(config.templates_dir), str(config.root)),
+        loader=TemplateLoader(config.templates_dir, Sources.of(config)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -80,6 +56,37 @@ def make_environment(config: Config, assets: Mapping[str, Asset]) -> jinja2.Envi
     env.globals["absolute_url"] = make_absolute_url(config)
     env.globals["asset"] = make_asset_url(config.base_path, assets, make_absolute_url(config))
     return env
+
+
+class TemplateLoader(jinja2.BaseLoader):
+    """Templates from the templates folder, checked like every source before they are opened:
+    Jinja's own loader would block forever on a named pipe and follow any link. A byte that is
+    not UTF-8 is a SiteError at its own file, line and column, even in an included or extended
+    file (Jinja's loader raises a bare UnicodeDecodeError at the outermost template)."""
+
+    def __init__(self, folder: Path, sources: Sources) -> None:
+        self.folder = folder
+        self.sources = sources
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        path = self.folder.joinpath(*split_template_path(template))
+        if not os.path.lexists(path):
+            raise jinja2.TemplateNotFound(template)
+        _target, info = check_target(path, self.sources, self.folder)
+        if stat.S_ISDIR(info.st_mode):
+            raise jinja2.TemplateNotFound(template)
+        name = self.sources.name(path)
+        text = decode_text(read_regular(path, name), name)
+
+        def uptodate() -> bool:
+            try:
+                return os.stat(path).st_mtime_ns == info.st_mtime_ns
+            except OSError:
+                return False
+
+        return text, str(path), uptodate
 
 
 def make_url(base_path: str) -> Callable[[str], str]:
