@@ -88,7 +88,12 @@ class Renderer:
         self.env = make_environment(job.config, job.assets)
 
     def render(self, tasks: Sequence[PageTask]) -> list[PageResult]:
-        return [self.render_one(task) for task in tasks]
+        results = []
+        for task in tasks:
+            results.append(self.render_one(task))
+            if results[-1].stop:
+                break
+        return results
 
     def render_one(self, task: PageTask) -> PageResult:
         """Read, render, scan and (if building) write one page."""
