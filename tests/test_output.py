@@ -194,6 +194,7 @@ def start_build(root: Path) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,
     )
 
 
@@ -208,23 +209,41 @@ def wait_for_staging(root: Path, process: subprocess.Popen[str]) -> Path:
     raise AssertionError(f"the build never wrote pages into a staging folder: {process.poll()}")
 
 
+def children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill"])
 def test_an_interrupted_build_leaves_the_previous_site_whole(
     tmp_path: Path, sig: signal.Signals
 ) -> None:
+    """Ctrl-C in a terminal signals the whole process group: the build and its workers."""
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("needs two cores for the build to render in worker processes")
     root = big_project(tmp_path / "big", 400, "First")
     build_site(config_for(root))
     before = snapshot(root / "_site")
     big_project(root, 400, "Second")
     process = start_build(root)
     staging = wait_for_staging(root, process)
-    process.send_signal(sig)
+    assert len(children(process.pid)) >= 2, "the build is not rendering in worker processes"
+    if sig == signal.SIGINT:
+        os.killpg(process.pid, sig)
+    else:
+        process.send_signal(sig)
     _out, err = process.communicate(timeout=60)
     assert snapshot(root / "_site") == before
     if sig == signal.SIGINT:
         assert process.returncode == 130
-        assert "Interrupted; the previous output folder is unchanged." in err
-        assert "Traceback" not in err
+        assert err == "\nInterrupted; the previous output folder is unchanged.\n"
         assert not staging.exists()
     else:
         assert process.returncode == -signal.SIGKILL
