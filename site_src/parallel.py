@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from functools import partial
+from multiprocessing.pool import Pool
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -180,7 +181,7 @@ def start_pool(
     processes: int,
     initializer: Callable[..., None] | None,
     initargs: tuple[Any, ...],
-) -> Any:
+) -> Pool:
     """A process pool, closed with `stack`, whose workers ignore Ctrl-C.
 
     Ctrl-C reaches every process of the terminal's group; workers that took it would each print
