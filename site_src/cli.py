@@ -13,6 +13,7 @@ from .config import Config, load_config
 from .deploy import deploy
 from .devserver import Event, Listening, ServeOptions, serve
 from .errors import BuildFailed, SiteError, format_text, sort_problems
+from .output import Published
 from .pipeline import BuildResult, build_site
 from .scaffold import create_page, plan_page
 
@@ -120,6 +121,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"{where}error: {exc.strerror or exc}", file=sys.stderr)
         return 1
+    except Published as stopped:
+        print(
+            f"\nInterrupted after the new site was put in {stopped.out_dir.name}/ "
+            "(the next build removes any copy of the old one).",
+            file=sys.stderr,
+        )
+        return 130
     except KeyboardInterrupt:
         print("\nInterrupted; the previous output folder is unchanged.", file=sys.stderr)
         return 130
@@ -138,6 +146,14 @@ def run(args: argparse.Namespace, config: Config, out: TextIO) -> int:
             print(details(result, config), file=out)
         print(summary(result, config, args.command), file=out)
     if args.command == "deploy":
+        return run_deploy(args, config, out)
+    return 0
+
+
+def run_deploy(args: argparse.Namespace, config: Config, out: TextIO) -> int:
+    """Publish the folder the build just replaced; from here on, failures must say it was."""
+    built = f"the new site is in {config.output_dir.name}/"
+    try:
         deploy(
             config.output_dir,
             config.root,
@@ -146,8 +162,15 @@ def run(args: argparse.Namespace, config: Config, out: TextIO) -> int:
             push=not args.no_push,
             cname=config.cname,
         )
-        if not args.quiet:
-            print(f"Published {config.output_dir.name}/ to the {args.branch} branch.", file=out)
+    except SiteError as error:
+        print(format_text([error]), file=sys.stderr)
+        print(f"\nDeploy failed; {built}, but it was not published.", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"\nInterrupted; {built}, but it may not have been published.", file=sys.stderr)
+        return 130
+    if not args.quiet:
+        print(f"Published {config.output_dir.name}/ to the {args.branch} branch.", file=out)
     return 0
 
 

@@ -13,22 +13,24 @@ file into it, and a non-empty folder without the marker is refused (except the p
 from __future__ import annotations
 
 import ctypes
+import errno
 import glob
 import hashlib
 import os
 import posixpath
+import secrets
 import shutil
 import sys
-import tempfile
 from pathlib import Path, PurePath
+from types import TracebackType
 
-from .errors import SiteError, project_path
+from .errors import Location, SiteError, project_path
 from .model import Asset
 from .paths import Sources, check_source_name, read_regular, source_files
 
 HASH_LENGTH = 10
 UNHASHED = {"favicon.ico", "robots.txt", "CNAME", ".nojekyll"}
-# Written last into every built site: proof that the folder is ours to replace.
+# Written into every built site before it is swapped in: proof that the folder is ours to replace.
 MARKER = ".site_src-output"
 MARKER_TEXT = "This folder is written by site_src; every build replaces all of it.\n"
 STAGING_PREFIX = ".{name}.staging-"
@@ -120,12 +122,27 @@ def open_staging(out_dir: Path) -> Path:
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         clean_leftovers(out_dir)
-        return Path(tempfile.mkdtemp(prefix=prefix, dir=out_dir.parent))
+        return new_folder(out_dir.parent, prefix)
     except OSError as exc:
         raise SiteError(
             f"cannot write beside the output folder {out_dir}: {exc.strerror or exc}",
             hint="Check that the output folder's parent is a folder you can write to.",
         ) from None
+
+
+def new_folder(parent: Path, prefix: str) -> Path:
+    """A new folder with a random name and the mode the umask gives (usually 755).
+
+    Not `mkdtemp`: its folders are 700, and this one becomes the published site, which a web
+    server running as another user must be able to read.
+    """
+    while True:
+        path = parent / f"{prefix}{secrets.token_hex(4)}"
+        try:
+            path.mkdir(0o777)
+            return path
+        except FileExistsError:
+            continue
 
 
 def clean_leftovers(out_dir: Path) -> list[Path]:
@@ -183,25 +200,48 @@ def safe_target(folder: Path, relative: str) -> Path:
     return folder / normal
 
 
-def commit(staging: Path, out_dir: Path) -> None:
+def commit(staging: Path, out_dir: Path) -> list[SiteError]:
     """Swap the staging folder in as the output folder, then delete the old one.
 
     On Linux the two folders trade places in one atomic rename (renameat2 RENAME_EXCHANGE), so at
     every instant the output folder is either the whole old site or the whole new one, even if the
     process is killed. Elsewhere the old folder is moved aside first; a kill between the two renames
     leaves it in the staging-named folder, and the output folder missing but nothing lost.
+    Once the new site is in place nothing may fail the build: an old folder that cannot be deleted
+    is a warning, and Ctrl-C while deleting it raises `Published`.
     """
-    (staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+    if not (staging / MARKER).is_file():
+        (staging / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
     if out_dir.is_dir() and _exchange(staging, out_dir):
-        shutil.rmtree(staging, ignore_errors=True)
-        return
+        return after_swap(out_dir, staging)
     old = None
     if out_dir.exists():
-        old = Path(tempfile.mkdtemp(prefix=staging.name + "-old-", dir=out_dir.parent))
+        old = new_folder(out_dir.parent, staging.name + "-old-")
         os.rename(out_dir, old / "site")
-    os.rename(staging, out_dir)
-    if old is not None:
-        shutil.rmtree(old)
+    try:
+        os.rename(staging, out_dir)
+    except OSError:
+        if old is not None:
+            os.rename(old / "site", out_dir)
+            discard(old)
+        raise
+    return after_swap(out_dir, old) if old is not None else []
+
+
+class Published(KeyboardInterrupt):
+    """Ctrl-C after the new site was swapped in: the old one is gone, so say so."""
+
+    def __init__(self, out_dir: Path) -> None:
+        super().__init__(str(out_dir))
+        self.out_dir = out_dir
+
+
+def after_swap(out_dir: Path, old: Path) -> list[SiteError]:
+    """Delete the previous site once the new one is in place; problems are only warnings."""
+    try:
+        return discard(old)
+    except KeyboardInterrupt:
+        raise Published(out_dir) from None
 
 
 def _exchange(first: Path, second: Path) -> bool:
@@ -218,6 +258,62 @@ def _exchange(first: Path, second: Path) -> bool:
     return bool(result == 0)
 
 
-def discard(staging: Path) -> None:
-    """Throw away a staging folder after a failed build."""
-    shutil.rmtree(staging, ignore_errors=True)
+def discard(folder: Path) -> list[SiteError]:
+    """Delete a staging folder (or a previous site moved aside); return a warning naming it if
+    it would not go, since it holds a whole copy of the site beside the output folder."""
+    failures: list[BaseException] = []
+
+    def failed(
+        _function: object,
+        _path: str,
+        info: tuple[type[BaseException], BaseException, TracebackType],
+    ) -> None:
+        failures.append(info[1])
+
+    if not os.path.lexists(folder):
+        return []
+    shutil.rmtree(folder, onerror=failed)
+    if not failures and not os.path.lexists(folder):
+        return []
+    reason = next((str(e.strerror) for e in failures if isinstance(e, OSError)), "still there")
+    return [
+        SiteError(
+            f"could not remove the temporary folder {folder}/: {reason}",
+            hint="It holds a copy of the site and is not needed; delete it by hand.",
+            severity="warning",
+        )
+    ]
+
+
+FULL_DISK = {
+    errno.ENOSPC: "is full",
+    errno.EDQUOT: "is over its quota",
+    errno.EROFS: "is read-only",
+}
+
+
+def write_failure(exc: OSError, out_dir: Path, staging: Path | None) -> SiteError | None:
+    """The error to show for an OSError raised while a build writes its files, or None when it
+    was not a write into the output (a source that cannot be read is reported as it is).
+
+    A full or read-only disk names the output folder (a write error carries the name of a
+    staging file, or no name at all), never whatever file the build happened to be reading."""
+    names = [n for n in (exc.filename, exc.filename2) if n is not None]
+    inside = staging is not None and any(
+        Path(os.fsdecode(n)).is_relative_to(staging) for n in names
+    )
+    if exc.errno not in FULL_DISK and not inside:
+        return None
+    where = Location(f"{out_dir}/")
+    if exc.errno in FULL_DISK:
+        return SiteError(
+            f"the disk that holds the output folder {FULL_DISK[exc.errno]} ({exc.strerror or exc})",
+            where,
+            "Make room on that disk (or write the site to another disk with --output); "
+            "the previous site was not changed.",
+        )
+    return SiteError(
+        f"cannot write into the output folder: {exc.strerror or exc}",
+        where,
+        "Check that the output folder and the folder around it can be written to.",
+    )

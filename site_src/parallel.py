@@ -13,10 +13,13 @@ import gc
 import hashlib
 import multiprocessing
 import os
+import signal
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from functools import partial
+from multiprocessing.pool import Pool
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -28,7 +31,7 @@ from .links import PageScan, check_links, cross_page_refs, scan_html
 from .markdown import make_markdown, render_markdown
 from .model import Asset, Page
 from .output import safe_target
-from .render import SiteView, make_environment, render_page
+from .render import SiteView, TemplateTimeout, make_environment, render_page
 
 # Below this many pages to render, one process is as fast as starting workers (measured with
 # bench/generate.py pages on 2 cores: at 12 pages one process wins, at 24 they are even, at 48
@@ -52,6 +55,7 @@ class RenderJob:
     staging: Path | None
     files: frozenset[str]
     templates: Mapping[str, str]
+    time_limit: float = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,12 +70,14 @@ class PageTask:
 @dataclass(frozen=True, slots=True)
 class PageResult:
     """What a rendered page leaves for the parent: errors, the written file, and the part of its
-    link scan that needs other pages' ids (its other links are checked already)."""
+    link scan that needs other pages' ids (its other links are checked already). `stop`: its
+    template ran out of time, so rendering the other pages would most likely take as long."""
 
     output_path: str
     scan: PageScan | None
     errors: tuple[SiteError, ...]
     record: FileRecord | None
+    stop: bool = False
 
 
 class Renderer:
@@ -83,7 +89,12 @@ class Renderer:
         self.env = make_environment(job.config, job.assets)
 
     def render(self, tasks: Sequence[PageTask]) -> list[PageResult]:
-        return [self.render_one(task) for task in tasks]
+        results = []
+        for task in tasks:
+            results.append(self.render_one(task))
+            if results[-1].stop:
+                break
+        return results
 
     def render_one(self, task: PageTask) -> PageResult:
         """Read, render, scan and (if building) write one page."""
@@ -91,9 +102,10 @@ class Renderer:
         try:
             page = with_text(page, read_source(job.config, page.source, task.source_digest))
             body, errors = render_markdown(self.md, page, job.urls, job.config.base_path)
-            html = render_page(self.env, job.config, job.site, job.data, page, body)
+            html = render_page(self.env, job.config, job.site, job.data, page, body, job.time_limit)
         except SiteError as error:
-            return PageResult(page.output_path, None, (error,), None)
+            stop = isinstance(error, TemplateTimeout)
+            return PageResult(page.output_path, None, (error,), None, stop)
         scan = scan_html(html, page.url, page.source, body.links, body.unresolved)
         base_path = job.config.base_path
         errors += check_links({page.output_path: scan}, job.files, base_path, job.templates)
@@ -147,16 +159,48 @@ def render_all(job: RenderJob, tasks: Sequence[PageTask], processes: int) -> Ite
         if processes <= 1 or len(tasks) < PARALLEL_THRESHOLD:
             renderer = Renderer(job)
             for task in tasks:
-                yield renderer.render_one(task)
+                result = renderer.render_one(task)
+                yield result
+                if result.stop:
+                    return
             return
         size = max(1, min(MAX_CHUNK, len(tasks) // (processes * CHUNKS_PER_WORKER)))
         chunks = [tasks[start : start + size] for start in range(0, len(tasks), size)]
-        context = multiprocessing.get_context(start_method())
-        with context.Pool(processes, initializer=_start_worker, initargs=(job,)) as pool:
+        with ExitStack() as stack:
+            pool = start_pool(stack, processes, _start_worker, (job,))
             for results in pool.imap(_render_chunk, chunks):
                 yield from results
+                if any(result.stop for result in results):
+                    return  # leaving the pool stops the workers still rendering
     finally:
         gc.unfreeze()
+
+
+def start_pool(
+    stack: ExitStack,
+    processes: int,
+    initializer: Callable[..., None] | None,
+    initargs: tuple[Any, ...],
+) -> Pool:
+    """A process pool, closed with `stack`, whose workers ignore Ctrl-C.
+
+    Ctrl-C reaches every process of the terminal's group; workers that took it would each print
+    a traceback. It stays blocked while they start (so none can arrive before they ignore it),
+    and the parent alone stops the build: leaving the pool terminates them."""
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        context = multiprocessing.get_context(start_method())
+        initial = (initializer, *initargs)
+        return stack.enter_context(context.Pool(processes, _start_quietly, initial))
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+
+
+def _start_quietly(initializer: Callable[..., None] | None, *initargs: Any) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    if initializer is not None:
+        initializer(*initargs)
 
 
 def map_in_chunks(function: Callable[[T], R], items: Sequence[T], processes: int) -> list[R]:
@@ -167,8 +211,8 @@ def map_in_chunks(function: Callable[[T], R], items: Sequence[T], processes: int
         return [function(item) for item in items]
     size = max(1, min(MAX_CHUNK * 4, len(items) // (processes * CHUNKS_PER_WORKER)))
     chunks = [items[start : start + size] for start in range(0, len(items), size)]
-    context = multiprocessing.get_context(start_method())
-    with context.Pool(processes) as pool:
+    with ExitStack() as stack:
+        pool = start_pool(stack, processes, None, ())
         done = pool.imap(partial(_apply, function), chunks)
         return [result for chunk in done for result in chunk]
 

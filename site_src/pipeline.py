@@ -56,6 +56,7 @@ from .model import Asset, NavItem, Page, Source, url_to_output_path
 from .output import (
     MARKER,
     MARKER_TEXT,
+    after_swap,
     collect_assets,
     commit,
     discard,
@@ -63,6 +64,7 @@ from .output import (
     output_folder_problems,
     reserved_outputs,
     safe_target,
+    write_failure,
 )
 from .parallel import PageTask, RenderJob, map_in_chunks, render_all, worker_count
 from .paths import Sources, read_regular, source_files
@@ -79,6 +81,9 @@ from .render import (
 # A source modified less than this long before a build is read again by the next build, even
 # if its size and time stamp look the same (time stamps are only as fine as the kernel's clock).
 SETTLED_NS = 2_000_000_000
+# Seconds a template may spend on one page: far beyond any real page, short enough that an
+# endless loop stops the build instead of hanging it.
+PAGE_TIME_LIMIT = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +143,7 @@ def build_site(
     cache: BuildCache | None = None,
     processes: int | None = None,
     edited: frozenset[Path] | None = None,
+    time_limit: float = PAGE_TIME_LIMIT,
 ) -> BuildResult:
     """Build the site; raise BuildFailed listing every error, leaving the output untouched.
 
@@ -150,6 +156,8 @@ def build_site(
     every path changed since the cache's last successful build. Sources outside it are taken
     from the cache without a `stat`, and the output folder is trusted to hold what the cache
     recorded, so a one-page edit costs no walk over every file. None checks everything.
+    `time_limit`: seconds a template may take to render one page before the build stops with an
+    error at the template line it was running (an endless loop would otherwise hang the build).
     """
     started = time.perf_counter()
     store = cache if cache is not None else BuildCache.load(config.cache_dir)
@@ -172,21 +180,13 @@ def build_site(
     # Once an error is known the build has failed: keep checking, but write nothing.
     errors += output_folder_problems(config.output_dir, config.root)
     staging = open_staging(config.output_dir) if write and not errors else None
-    try:
-        new, count = make_outputs(config, store, inputs, plan, staging, processes, errors)
-        if errors:
-            raise BuildFailed(errors + ([] if strict else warnings))
-        if staging is not None:
-            publish(config.output_dir, store, new, staging, plan.exact)
-    finally:
-        if staging is not None and staging.exists():
-            discard(staging)
+    job = Job(processes, time_limit, None if cache is not None else config.cache_dir)
+    new, count, late = finish(config, store, inputs, plan, staging, job, errors, warnings, strict)
     changed: list[str] = []
     if write:
         changed = changed_paths(store.files, new.files)
         store.replace(new)
-        if cache is None:
-            store.save(config.cache_dir)
+    warnings += late
     seconds = time.perf_counter() - started
     rendered = tuple(task.page.output_path for task in plan.tasks)
     output = config.output_dir if write else None
@@ -200,6 +200,53 @@ def build_site(
         tuple(changed),
         rendered,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """How this build runs: render processes, the per-page time limit, and where to save the
+    cache (None: the caller keeps it in memory)."""
+
+    processes: int
+    time_limit: float
+    cache_dir: Path | None
+
+
+def finish(
+    config: Config,
+    store: BuildCache,
+    inputs: Inputs,
+    plan: Plan,
+    staging: Path | None,
+    job: Job,
+    errors: list[SiteError],
+    warnings: list[SiteError],
+    strict: bool,
+) -> tuple[BuildCache, int, list[SiteError]]:
+    """Render into the staging folder, check every link, and put the result in place; return the
+    new cache, the file count and late warnings. A failed build removes its staging folder (and
+    warns if it could not)."""
+    late: list[SiteError] = []
+    try:
+        new, count = make_outputs(config, store, inputs, plan, staging, job, errors)
+        if errors:
+            raise BuildFailed(errors + ([] if strict else warnings))
+        if staging is not None:
+            late = publish(config.output_dir, store, new, staging, plan.exact, job.cache_dir)
+    except BuildFailed as failed:
+        left = discard(staging) if staging is not None else []
+        raise BuildFailed([*failed.errors, *left]) from None
+    except OSError as exc:
+        left = discard(staging) if staging is not None else []
+        problem = write_failure(exc, config.output_dir, staging)
+        if problem is None:
+            raise
+        raise BuildFailed([problem, *left]) from None
+    except BaseException:
+        if staging is not None:
+            discard(staging)
+        raise
+    return new, count, late
 
 
 # --- Load ----------------------------------------------------------------------------------
@@ -499,7 +546,7 @@ def make_outputs(
     inputs: Inputs,
     plan: Plan,
     staging: Path | None,
-    processes: int,
+    job: Job,
     errors: list[SiteError],
 ) -> tuple[BuildCache, int]:
     """Render the planned pages (in parallel), keep the rest, add generated files and assets,
@@ -514,11 +561,19 @@ def make_outputs(
         [*(page.output_path for page in inputs.pages), *extra_names(config), *claimed]
         + [asset.output for asset in inputs.assets.values()]
     )
-    job = RenderJob(
-        config, inputs.assets, inputs.site, inputs.data, urls, staging, files, inputs.templates
+    render_job = RenderJob(
+        config,
+        inputs.assets,
+        inputs.site,
+        inputs.data,
+        urls,
+        staging,
+        files,
+        inputs.templates,
+        job.time_limit,
     )
     names: set[str] = set()
-    for result in render_all(job, plan.tasks, processes):
+    for result in render_all(render_job, plan.tasks, job.processes):
         errors += result.errors
         names.add(result.output_path)
         if result.scan is not None:
@@ -529,43 +584,73 @@ def make_outputs(
         names.add(out)
         new.scans[out] = store.scans[out]
         keep(out, record, new.files)
-    names |= make_extras(config, store, inputs, plan, staging, new, files, errors)
+    names |= make_extras(config, store, inputs, plan, staging, new, files, errors, job.time_limit)
     names |= place_assets(config, inputs.assets, plan, staging, new)
     only = pages_to_check(config, store, new, plan, names)
     errors += check_links(new.scans, files | names, config.base_path, inputs.templates, only)
     return new, len(names - {MARKER})
 
 
-def publish(out_dir: Path, store: BuildCache, new: BuildCache, staging: Path, exact: bool) -> None:
+def publish(
+    out_dir: Path,
+    store: BuildCache,
+    new: BuildCache,
+    staging: Path,
+    exact: bool,
+    cache_dir: Path | None,
+) -> list[SiteError]:
     """Put a successful build in place with one atomic rename, so readers never see a mix.
 
     Usually that swaps the staging folder in, after hard-linking every carried-over file into it.
     When the output folder is exactly as the cache recorded and only one file's bytes changed
     (the usual edit in a dev server), renaming that one file over the old one is just as atomic
     and spares relinking and deleting thousands of files; files rendered again with the same
-    bytes are then left as they are."""
+    bytes are then left as they are.
+    Everything that can fail (links, the marker, saving the cache to `cache_dir`) happens before
+    that rename, so an error can truthfully say the output folder was not changed; what comes
+    after it only warns. Returns the warnings."""
     written = [name for name, record in new.files.items() if store.files.get(name) is not record]
     changed = [
         n for n in written if n not in store.files or store.files[n].digest != new.files[n].digest
     ]
-    if exact and len(changed) <= 1 and set(new.files) == set(store.files) | set(changed):
+    one_file = exact and len(changed) <= 1 and set(new.files) == set(store.files) | set(changed)
+    if one_file:
         for name in written:
             if name not in changed:
                 new.files[name] = replace(store.files[name], key=new.files[name].key)
-        for name in changed:
-            target = safe_target(out_dir, name)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging / name, target)
-        discard(staging)
-        return
-    for name, record in new.files.items():
-        if store.files.get(name) is record:
-            target = safe_target(staging, name)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.link(out_dir / name, target)
-    commit(staging, out_dir)
-    marker = new.files[MARKER]  # `commit` writes the marker again: record what it wrote
-    new.files[MARKER] = record_of(out_dir / MARKER, marker.key, marker.digest)
+    else:
+        for name, record in new.files.items():
+            if store.files.get(name) is record:
+                target = safe_target(staging, name)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.link(out_dir / name, target)
+    warnings = save_cache(new, cache_dir) if cache_dir is not None else []
+    if not one_file:
+        return warnings + commit(staging, out_dir)
+    for name in changed:
+        target = safe_target(out_dir, name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staging / name, target)
+    return warnings + after_swap(out_dir, staging)
+
+
+def save_cache(cache: BuildCache, folder: Path) -> list[SiteError]:
+    """Save the cache of a build about to be swapped in; a failure is a warning, not an error.
+
+    A cache that describes a site which then does not get swapped in is harmless: a build trusts
+    a recorded file only while the output folder holds that very file (same inode and size)."""
+    try:
+        cache.save(folder)
+    except OSError as exc:
+        return [
+            SiteError(
+                f"could not save the build cache in {folder}/: {exc.strerror or exc}",
+                hint="The site was built in full; the next build will redo work it could have "
+                "kept. Check that the cache folder can be written to.",
+                severity="warning",
+            )
+        ]
+    return []
 
 
 def pages_to_check(
@@ -605,6 +690,7 @@ def make_extras(
     new: BuildCache,
     files: frozenset[str],
     errors: list[SiteError],
+    time_limit: float,
 ) -> set[str]:
     """404, sitemap, robots, .nojekyll, CNAME and the calendar: kept, or made again together."""
     names = extra_names(config)
@@ -616,7 +702,7 @@ def make_extras(
     env = make_environment(config, inputs.assets)
     contents: dict[str, str | bytes] = {}
     try:
-        html = render_404(env, config, inputs.site, inputs.data)
+        html = render_404(env, config, inputs.site, inputs.data, time_limit)
         scan = scan_html(html, "/404.html", "templates/404.html")
         errors += check_links({"404.html": scan}, files, config.base_path, inputs.templates)
         new.scans["404.html"] = cross_page_refs(scan, files, config.base_path)

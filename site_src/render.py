@@ -6,11 +6,15 @@ and `absolute_url` make every link honour the base path, so one build works at /
 
 from __future__ import annotations
 
+import ctypes
 import datetime
 import os
 import posixpath
+import signal
 import stat
-from collections.abc import Callable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +29,10 @@ from .config import Config
 from .errors import Location, SiteError, decode_text, from_jinja_error, project_path
 from .model import Asset, NavItem, Page, PageView, RenderedBody
 from .paths import Sources, check_target, read_regular
+
+# More numbers than any page needs: `range(10**10) | list` would fill memory in one step that no
+# time limit can interrupt.
+MAX_RANGE = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +60,7 @@ def make_environment(config: Config, assets: Mapping[str, Asset]) -> jinja2.Envi
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.globals["range"] = capped_range
     env.globals["url"] = make_url(config.base_path)
     env.globals["absolute_url"] = make_absolute_url(config)
     env.globals["asset"] = make_asset_url(config.base_path, assets, make_absolute_url(config))
@@ -87,6 +96,20 @@ class TemplateLoader(jinja2.BaseLoader):
                 return False
 
         return text, str(path), uptodate
+
+
+def capped_range(*args: int) -> range:
+    """`range` for templates, refusing more than MAX_RANGE numbers."""
+    numbers = range(*args)
+    try:
+        size = len(numbers)
+    except OverflowError:
+        size = MAX_RANGE + 1
+    if size > MAX_RANGE:
+        raise jinja2.TemplateError(
+            f"range() of {size:,} numbers is more than a template may loop over ({MAX_RANGE:,})"
+        )
+    return numbers
 
 
 def make_url(base_path: str) -> Callable[[str], str]:
@@ -171,6 +194,7 @@ def render_page(
     data: Mapping[str, Any],
     page: Page,
     body: RenderedBody,
+    time_limit: float = 0,
 ) -> str:
     """Render one page through its template.
 
@@ -182,13 +206,18 @@ def render_page(
         if line is not None
         else _template_location(config, page.meta.template)
     )
+    view = page_view(page, body)
     return _render(
-        env, config, page.meta.template, where, site=site, page=page_view(page, body), data=data
+        env, config, page.meta.template, where, time_limit, site=site, page=view, data=data
     )
 
 
 def render_404(
-    env: jinja2.Environment, config: Config, site: SiteView, data: Mapping[str, Any]
+    env: jinja2.Environment,
+    config: Config,
+    site: SiteView,
+    data: Mapping[str, Any],
+    time_limit: float = 0,
 ) -> str:
     """The page GitHub Pages serves for any missing URL; its links go through url() like any page."""
     page = PageView(
@@ -203,13 +232,17 @@ def render_404(
         "404.html",
         0,
     )
-    return _render(
-        env, config, "404.html", Location("templates/404.html"), site=site, page=page, data=data
-    )
+    where = Location("templates/404.html")
+    return _render(env, config, "404.html", where, time_limit, site=site, page=page, data=data)
 
 
 def _render(
-    env: jinja2.Environment, config: Config, name: str, where: Location, **context: Any
+    env: jinja2.Environment,
+    config: Config,
+    name: str,
+    where: Location,
+    time_limit: float,
+    **context: Any,
 ) -> str:
     """Render a template; anything a template does wrong becomes a SiteError at its line."""
     root = str(config.root)
@@ -223,11 +256,90 @@ def _render(
     except Exception as exc:  # a template's own mistake, whatever Python error it surfaced as
         raise from_jinja_error(exc, root, _template_location(config, name)) from None
     try:
-        return template.render(**context)
+        with deadline(time_limit):
+            return template.render(**context)
     except SiteError:
         raise
+    except TimeLimit as exc:
+        error = from_jinja_error(exc, root, _template_location(config, name))
+        raise TemplateTimeout(
+            f"the template was still rendering this page after {time_limit:g} s",
+            error.where,
+            "Look for a loop or macro call here that does not end (or makes far too much); "
+            "rendering stopped at this line." + (f" {error.hint}" if error.hint else ""),
+        ) from None
     except Exception as exc:  # a template's own mistake, whatever Python error it surfaced as
         raise from_jinja_error(exc, root, _template_location(config, name)) from None
+
+
+class TimeLimit(Exception):
+    """Raised inside a render that ran out of time (by a timer, at whatever line it was on)."""
+
+
+class TemplateTimeout(SiteError):
+    """A page whose template did not finish in time: the build stops rendering (the next page
+    would most likely loop just as long)."""
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Raise TimeLimit in the code inside once `seconds` have passed (0: no limit).
+
+    In a process's main thread (the command line, render workers) a timer signal does it at the
+    cost of two system calls; in any other thread (the dev server's builds) a timer thread makes
+    Python raise it there. Either fires again each second in case the first is swallowed."""
+    if seconds <= 0:
+        yield
+    elif threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
+        with _alarm(seconds):
+            yield
+    else:
+        with _watchdog(seconds):
+            yield
+
+
+@contextmanager
+def _alarm(seconds: float) -> Iterator[None]:
+    armed = [True]  # cleared before anything else on the way out: a late signal is then ignored
+
+    def expire(_signal: int, _frame: object) -> None:
+        if armed[0]:
+            raise TimeLimit
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds, 1.0)
+    try:
+        yield
+    finally:
+        armed[0] = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous if previous is not None else signal.SIG_DFL)
+
+
+@contextmanager
+def _watchdog(seconds: float) -> Iterator[None]:
+    """The body holds `running`; the watcher raises TimeLimit in it each time it fails to take
+    it in time. Once released, the watcher stops; then a raise still on its way is cancelled."""
+    target, running = threading.get_ident(), threading.Lock()
+    set_async = ctypes.pythonapi.PyThreadState_SetAsyncExc
+
+    def watch() -> None:
+        wait = seconds
+        while not running.acquire(timeout=wait):
+            set_async(ctypes.c_ulong(target), ctypes.py_object(TimeLimit))
+            wait = 1.0
+
+    running.acquire()
+    watcher = threading.Thread(target=watch, name="site-src-render-deadline", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        running.release()
+        try:
+            watcher.join()
+        finally:
+            set_async(ctypes.c_ulong(target), None)
 
 
 def _template_location(config: Config, name: str) -> Location:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -57,4 +58,65 @@ def test_deploy_outside_a_git_repository_is_a_clear_error(sample: Path) -> None:
     result = run(sample, "deploy")
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    assert "deploy failed" in result.stderr
+    assert (
+        f"{sample}: error: deploy failed: the project folder is not in a git repository\n"
+        "  hint: Run `git init` there" in result.stderr
+    )
+    assert_built_but_not_published(result.stderr)
+
+
+def assert_built_but_not_published(stderr: str) -> None:
+    assert stderr.rstrip().endswith(
+        "Deploy failed; the new site is in _site/, but it was not published."
+    )
+    assert "the output folder was not changed" not in stderr
+    assert "Traceback" not in stderr
+
+
+def test_deploy_to_an_unknown_remote_names_the_remotes(sample: Path, tmp_path: Path) -> None:
+    make_repo(sample, tmp_path)
+    result = run(sample, "deploy", "--remote", "upstream")
+    assert result.returncode == 1
+    assert (
+        f"{sample}: error: deploy failed: the repository has no remote named 'upstream' "
+        "(its remotes: origin)\n  hint: Add it with `git remote add upstream URL`" in result.stderr
+    )
+    assert_built_but_not_published(result.stderr)
+    assert (sample / "_site" / "index.html").is_file()
+
+
+def test_a_push_refused_because_someone_else_deployed_says_how_to_catch_up(
+    sample: Path, tmp_path: Path
+) -> None:
+    remote = make_repo(sample, tmp_path)
+    colleague = tmp_path / "colleague"
+    git(tmp_path, "clone", "-q", str(remote), str(colleague))
+    shutil.copytree(sample, colleague, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".git"))
+    git(colleague, "config", "user.name", "Colleague")
+    git(colleague, "config", "user.email", "colleague@example.org")
+    assert run(colleague, "deploy").returncode == 0
+    result = run(sample, "deploy")
+    assert result.returncode == 1
+    assert (
+        f"{remote}: error: deploy failed: 'origin' refused the gh-pages branch: it has commits "
+        "this copy does not (someone else deployed since you last fetched)\n"
+        "  hint: Run `git fetch origin gh-pages`, then deploy again" in result.stderr
+    )
+    assert_built_but_not_published(result.stderr)
+    git(sample, "fetch", "-q", "origin", "gh-pages")
+    again = run(sample, "deploy")
+    assert again.returncode == 0, again.stderr
+    authors = git(remote, "log", "--format=%an", "gh-pages").split("\n")
+    assert authors[:2] == ["Site Publisher", "Colleague"]
+
+
+def test_deploy_without_git_is_a_clear_error(sample: Path, tmp_path: Path) -> None:
+    make_repo(sample, tmp_path)
+    (tmp_path / "empty").mkdir()
+    result = run(sample, "deploy", env={"PATH": str(tmp_path / "empty")})
+    assert result.returncode == 1
+    assert (
+        f"{sample}: error: deploy failed: git is not installed (there is no `git` on the PATH)"
+        in result.stderr
+    )
+    assert_built_but_not_published(result.stderr)

@@ -6,6 +6,7 @@ signal lands while pages are being written (the test waits for the staging folde
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import subprocess
@@ -23,6 +24,7 @@ from site_src.output import (
     commit,
     open_staging,
     safe_target,
+    write_failure,
     write_file,
 )
 from site_src.pipeline import build_site
@@ -192,6 +194,7 @@ def start_build(root: Path) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=True,
     )
 
 
@@ -206,23 +209,41 @@ def wait_for_staging(root: Path, process: subprocess.Popen[str]) -> Path:
     raise AssertionError(f"the build never wrote pages into a staging folder: {process.poll()}")
 
 
+def children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill"])
 def test_an_interrupted_build_leaves_the_previous_site_whole(
     tmp_path: Path, sig: signal.Signals
 ) -> None:
+    """Ctrl-C in a terminal signals the whole process group: the build and its workers."""
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("needs two cores for the build to render in worker processes")
     root = big_project(tmp_path / "big", 400, "First")
     build_site(config_for(root))
     before = snapshot(root / "_site")
     big_project(root, 400, "Second")
     process = start_build(root)
     staging = wait_for_staging(root, process)
-    process.send_signal(sig)
+    assert len(children(process.pid)) >= 2, "the build is not rendering in worker processes"
+    if sig == signal.SIGINT:
+        os.killpg(process.pid, sig)
+    else:
+        process.send_signal(sig)
     _out, err = process.communicate(timeout=60)
     assert snapshot(root / "_site") == before
     if sig == signal.SIGINT:
         assert process.returncode == 130
-        assert "Interrupted; the previous output folder is unchanged." in err
-        assert "Traceback" not in err
+        assert err == "\nInterrupted; the previous output folder is unchanged.\n"
         assert not staging.exists()
     else:
         assert process.returncode == -signal.SIGKILL
@@ -306,3 +327,99 @@ def test_an_output_folder_under_a_file_is_a_clear_error(make_project: MakeProjec
         f"error: cannot write beside the output folder {root / 'notes.txt' / 'out'}: "
     )
     assert (root / "notes.txt").read_text() == "x"
+
+
+@pytest.mark.parametrize(
+    ("umask", "folders", "files"), [(0o022, 0o755, 0o644), (0o027, 0o750, 0o640)]
+)
+def test_the_site_is_readable_as_the_umask_allows(
+    make_project: MakeProject, umask: int, folders: int, files: int
+) -> None:
+    root = make_project(
+        {
+            "content/index.md": "---\ntitle: H\n---\n",
+            "content/guide/setup.md": "---\ntitle: Setup\n---\n",
+            "static/css/site.css": "a{}",
+        }
+    )
+    for edit in ("first build", "Changed."):
+        (root / "content" / "index.md").write_text(f"---\ntitle: H\n---\n{edit}\n")
+        result = subprocess.run(
+            [sys.executable, str(REPO / "build.py")], cwd=root, capture_output=True, umask=umask
+        )
+        assert result.returncode == 0, result.stderr
+        site = root / "_site"
+        modes = {p: p.stat().st_mode & 0o777 for p in [site, *site.rglob("*")]}
+        assert {p: m for p, m in modes.items() if p.is_dir() and m != folders} == {}
+        assert {p: m for p, m in modes.items() if p.is_file() and m != files} == {}
+        assert {site / "guide" / "setup", site / "index.html", site / MARKER} <= set(modes)
+
+
+def immutable(path: Path) -> bool:
+    """Make a file that even root cannot delete (False where the file system cannot)."""
+    return subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode == 0
+
+
+def test_an_old_site_that_cannot_be_removed_is_reported(make_project: MakeProject) -> None:
+    root = make_project({"content/index.md": "---\ntitle: H\n---\n"})
+    build_site(config_for(root))
+    stuck = root / "_site" / "stuck.html"
+    stuck.write_text("x")
+    if not immutable(stuck):
+        pytest.skip("chattr +i does not work on this file system")
+    try:
+        (root / "content" / "index.md").write_text("---\ntitle: New\n---\n")
+        result = build_site(config_for(root))
+        left = [p for p in root.glob("._site.staging-*")]
+        assert len(left) == 1 and (left[0] / "stuck.html").is_file()
+        assert [(w.severity, w.message) for w in result.warnings] == [
+            (
+                "warning",
+                f"could not remove the temporary folder {left[0]}/: Operation not permitted",
+            )
+        ]
+        assert "New" in (root / "_site" / "index.html").read_text()
+    finally:
+        subprocess.run(["chattr", "-i", *map(str, root.glob("._site.staging-*/stuck.html"))])
+
+
+def test_a_cache_that_cannot_be_saved_does_not_fail_the_published_build(
+    make_project: MakeProject,
+) -> None:
+    root = make_project({"content/index.md": "---\ntitle: H\n---\nFirst.\n"})
+    (root / ".site_cache").write_text("a file where the cache folder should be")
+    result = subprocess.run(
+        [sys.executable, str(REPO / "build.py")], cwd=root, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.startswith(
+        f"warning: could not save the build cache in {root / '.site_cache'}/: File exists"
+    )
+    assert "Traceback" not in result.stderr
+    assert "First." in (root / "_site" / "index.html").read_text()
+
+
+def test_a_full_or_read_only_disk_names_the_output_folder(tmp_path: Path) -> None:
+    out, staging = tmp_path / "_site", tmp_path / "._site.staging-1-ab"
+    # A real ENOSPC, from the kernel.
+    with pytest.raises(OSError) as full, open("/dev/full", "wb", buffering=0) as device:
+        device.write(b"x")
+    error = write_failure(full.value, out, staging)
+    assert error is not None and error.where is not None
+    assert (str(error.where), error.message) == (
+        f"{out}/",
+        "the disk that holds the output folder is full (No space left on device)",
+    )
+    assert "Make room on that disk" in (error.hint or "")
+    read_only = OSError(errno.EROFS, os.strerror(errno.EROFS), str(staging / "a" / "index.html"))
+    error = write_failure(read_only, out, staging)
+    assert error is not None and error.message.startswith(
+        "the disk that holds the output folder is read-only"
+    )
+    refused = OSError(errno.EPERM, os.strerror(errno.EPERM), str(staging / "index.html"))
+    error = write_failure(refused, out, staging)
+    assert error is not None and str(error).startswith(
+        f"{out}/: error: cannot write into the output folder"
+    )
+    source = OSError(errno.ENOENT, os.strerror(errno.ENOENT), str(tmp_path / "static" / "a.css"))
+    assert write_failure(source, out, staging) is None
