@@ -321,6 +321,7 @@ def from_jinja_error(exc: BaseException, root: str, fallback: Location) -> SiteE
     if isinstance(exc, RecursionError):
         hint = "A template includes, extends or calls itself without end."
         message = "template recursion is too deep"
+        where = _recursing_frame(frames) or where
         via = ""
     elif isinstance(exc, jinja2.TemplateNotFound):
         hint = "Create it under the templates folder, or fix the name in front matter or config."
@@ -350,6 +351,19 @@ TEMPLATE_NAMES = {
 
 def _object_name(match: re.Match[str]) -> str:
     return TEMPLATE_NAMES.get(match.group(1), match.group(1))
+
+
+def _recursing_frame(frames: list[Location]) -> Location | None:
+    """The line that starts the loop again: the last frame before the outermost repeated one.
+
+    Where Python's stack runs out inside the loop is an accident of stack sizes; this is not."""
+    first_seen: dict[tuple[str, int | None], int] = {}
+    for index, frame in enumerate(frames):
+        key = (frame.path, frame.line)
+        if key in first_seen:
+            return frames[index - 1]
+        first_seen[key] = index
+    return None
 
 
 def _template_frames(exc: BaseException, root: str) -> list[Location]:
