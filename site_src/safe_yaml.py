@@ -37,8 +37,8 @@ KINDS = {
 }
 MERGE_TAG = YAML_TAG + "merge"
 TAG_HINT = (
-    'Remove the tag and write a plain value; quote text, e.g. "yes please". Tags allowed: '
-    "!!str, !!int, !!float, !!bool, !!null, !!timestamp, !!seq, !!map."
+    "Remove the tag and write a plain value, list or mapping (quote text that reads as a number, "
+    "date or yes/no). Tags allowed: !!str, !!int, !!float, !!bool, !!null, !!timestamp, !!seq, !!map."
 )
 
 
