@@ -24,17 +24,21 @@ YAML_TAG = "tag:yaml.org,2002:"
 SCALAR_TAGS = frozenset(
     YAML_TAG + name for name in ("str", "int", "float", "bool", "null", "timestamp")
 )
-ALLOWED_TAGS = {
-    yaml.ScalarEvent: SCALAR_TAGS,
-    yaml.SequenceStartEvent: frozenset({YAML_TAG + "seq"}),
-    yaml.MappingStartEvent: frozenset({YAML_TAG + "map"}),
-}
+ALLOWED_TAGS: MappingProxyType[type, frozenset[str]] = MappingProxyType(
+    {
+        yaml.ScalarEvent: SCALAR_TAGS,
+        yaml.SequenceStartEvent: frozenset({YAML_TAG + "seq"}),
+        yaml.MappingStartEvent: frozenset({YAML_TAG + "map"}),
+    }
+)
 KNOWN_TAGS = frozenset().union(*ALLOWED_TAGS.values())
-KINDS = {
-    yaml.ScalarEvent: "a value",
-    yaml.SequenceStartEvent: "a list",
-    yaml.MappingStartEvent: "a mapping",
-}
+KINDS: MappingProxyType[type, str] = MappingProxyType(
+    {
+        yaml.ScalarEvent: "a value",
+        yaml.SequenceStartEvent: "a list",
+        yaml.MappingStartEvent: "a mapping",
+    }
+)
 MERGE_TAG = YAML_TAG + "merge"
 TAG_HINT = (
     "Remove the tag and write a plain value, list or mapping (quote text that reads as a number, "
