@@ -18,6 +18,8 @@ from typing import Any, Literal
 import jinja2
 import yaml
 
+from .safe_yaml import Loader, RefusedYAML
+
 Severity = Literal["error", "warning"]
 
 
@@ -205,6 +207,8 @@ def from_yaml_error(
     line = mark.line + 1 + line_offset if mark is not None else None
     column = mark.column + 1 if mark is not None else None
     hint = "Check indentation, quote values that contain ': ' or start with a special character."
+    if isinstance(exc, RefusedYAML):
+        message, hint = f"{what} {problem}", exc.hint
     return located(message, path, text, line, column, hint)
 
 
@@ -217,28 +221,16 @@ def parse_yaml(
     starts in `text` (the whole file), so positions point at the file, not at the snippet.
     """
     try:
-        loader = yaml.SafeLoader(yaml_text)
+        loader = Loader(yaml_text)
     except yaml.reader.ReaderError as exc:
         raise _reader_error(exc, yaml_text, path, text, line_offset, what) from None
-    node = None
     try:
         node = loader.get_single_node()
-        _refuse_duplicate_keys(node, path, text, line_offset, what)
         return node, (loader.construct_document(node) if node is not None else None)
     except yaml.YAMLError as exc:
         raise from_yaml_error(exc, path, text, line_offset, what) from None
     except RecursionError:
         raise located(f"{what} is nested too deeply", path, text, line_offset + 1) from None
-    except (ValueError, TypeError, OverflowError) as exc:
-        # A scalar that matches a YAML type but is not a valid value, e.g. the date 2025-13-45.
-        line = _bad_scalar_line(node, line_offset)
-        raise located(
-            f"{what} has a value YAML cannot read: {exc}",
-            path,
-            text,
-            line,
-            hint="Quote it to keep it as text, or fix the value (dates are YYYY-MM-DD).",
-        ) from None
     finally:
         loader.dispose()
 
@@ -258,43 +250,6 @@ def _reader_error(
         column,
         "Remove it, or write it as an escape such as \\t inside double quotes.",
     )
-
-
-def _refuse_duplicate_keys(
-    node: yaml.Node | None, path: str, text: str, line_offset: int, what: str
-) -> None:
-    """YAML keeps the last of two equal keys without a word; a typo-ed copy must not pass silently."""
-    if not isinstance(node, yaml.MappingNode):
-        return
-    seen: set[str] = set()
-    for key, _value in node.value:
-        if isinstance(key, yaml.ScalarNode):
-            if key.value in seen:
-                line, column = key.start_mark.line + 1 + line_offset, key.start_mark.column + 1
-                message = f"{what} has the key '{key.value}' twice"
-                raise located(message, path, text, line, column, "Keep one of them.")
-            seen.add(key.value)
-
-
-def _bad_scalar_line(node: yaml.Node | None, line_offset: int) -> int:
-    """The line of the first scalar that cannot be constructed on its own."""
-    pending = [node] if node is not None else []
-    seen: set[int] = set()
-    while pending:
-        current = pending.pop(0)
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        if isinstance(current, yaml.ScalarNode):
-            try:
-                yaml.SafeLoader("").construct_object(current)
-            except Exception:
-                return current.start_mark.line + 1 + line_offset
-        elif isinstance(current, yaml.MappingNode):
-            pending.extend(item for pair in current.value for item in pair)
-        elif isinstance(current, yaml.SequenceNode):
-            pending.extend(current.value)
-    return line_offset + 1
 
 
 def from_jinja_error(exc: BaseException, root: str, fallback: Location) -> SiteError:

@@ -50,9 +50,22 @@ class SiteView:
     extra: Mapping[str, Any]
 
 
+class KeysFirstEnvironment(jinja2.Environment):
+    """`data.items` is data/items.yml: in templates a mapping's keys win over dict methods.
+
+    Jinja looks up `x.name` as an attribute first, so a YAML key named like a method (items,
+    keys, values, get, update...) would give the method instead; `x['name']` stays as it was.
+    """
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if isinstance(obj, Mapping) and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
+
+
 def make_environment(config: Config, assets: Mapping[str, Asset]) -> jinja2.Environment:
     """A Jinja environment for one build, with the URL helpers bound to this build's base URL."""
-    env = jinja2.Environment(
+    env = KeysFirstEnvironment(
         loader=TemplateLoader(config.templates_dir, Sources.of(config)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,

@@ -206,7 +206,7 @@ def test_unknown_keys_warn_with_the_nearest_known_key() -> None:
         ),
         (
             "title: T\n\ndate: 2025-02-30",
-            "content/a.md:4: error: front matter has a value YAML cannot read: day is out of range for month",
+            "content/a.md:4:7: error: front matter has a value YAML cannot read: day is out of range for month",
         ),
         (
             "",
@@ -239,7 +239,7 @@ def test_a_data_file_mistake_names_its_line(make_project: MakeProject) -> None:
     )
     data, errors = load_data(config_for(root))
     assert data["c"] == {"ok": True}
-    assert [str(e).split(": error: ")[0] for e in errors] == ["data/a.yml:3:1", "data/b.yaml:1"]
+    assert [str(e).split(": error: ")[0] for e in errors] == ["data/a.yml:3:1", "data/b.yaml:1:7"]
 
 
 def test_a_data_file_that_failed_raises_its_own_error_wherever_it_is_used(

@@ -16,7 +16,7 @@ from pathlib import Path
 import icalendar
 import pytest
 
-from .conftest import REPO, SAMPLE
+from .conftest import MINIMAL_TEMPLATES, REPO, SAMPLE, run_cli, write_files
 
 PROJECT_PARTS = ("site.yml", "content", "templates", "static", "data")
 
@@ -97,3 +97,40 @@ def test_sitemap_lists_pages_in_url_order_without_build_dates(tmp_path: Path) ->
     ]
     assert locations == sorted(locations)
     assert "1970" not in sitemap and "2001" not in sitemap
+
+
+SETS = "{" + ", ".join(f"word{i}" for i in range(16)) + "}"
+YAML_SITES = {
+    "sets": {
+        "content/index.md": f"---\ntitle: Home\nextra:\n  words: !!set {SETS}\n---\nBody\n",
+        "data/words.yml": f"words: !!set {SETS}\n",
+    },
+    "plain": {
+        "content/index.md": (
+            "---\ntitle: Home\ndate: 2025-09-24\nextra:\n  base: &b {z: 1, a: 2, m: [3, 4]}\n"
+            "  more: {<<: *b, a: 5, when: 2025-09-24 10:00:00+08:00, ratio: !!float 1}\n---\nBody\n"
+        ),
+        "data/words.yml": "words: [" + SETS[1:-1] + "]\nnested: {b: {y: 1, x: 2}, a: null}\n",
+    },
+}
+YAML_TEMPLATE = "{{ page.extra }}|{{ data }}|{% for w in data.words.words %}{{ w }},{% endfor %}\n"
+
+
+@pytest.mark.parametrize("case", YAML_SITES)
+def test_yaml_gives_the_same_result_under_every_hash_seed(case: str, tmp_path: Path) -> None:
+    """Sets iterate in hash order: refused with the same message, they cannot differ between runs."""
+    results = []
+    for seed in ("1", "2", "3", "4"):
+        root = write_files(
+            tmp_path / seed,
+            {**MINIMAL_TEMPLATES, "templates/page.html": YAML_TEMPLATE, **YAML_SITES[case]},
+        )
+        result = run_cli(root, env={"PYTHONHASHSEED": seed})
+        site = root / "_site"
+        files = {
+            p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*") if p.is_file()
+        }
+        results.append((result.returncode, result.stderr, files))
+    assert all(result == results[0] for result in results[1:])
+    assert "Traceback" not in results[0][1]
+    assert (results[0][0] == 0) == (case == "plain"), results[0][1]

@@ -118,3 +118,35 @@ def _fields(config: object) -> dict[str, object]:
     from dataclasses import fields
 
     return {f.name: getattr(config, f.name) for f in fields(config)}  # type: ignore[arg-type]
+
+
+def test_data_and_keys_named_like_dict_methods_reach_templates(make_project: MakeProject) -> None:
+    from site_src.pipeline import build_site
+
+    root = make_project(
+        {
+            "content/index.md": "---\ntitle: Home\nextra: {keys: page-keys}\n---\n",
+            "data/items.yml": "- first item\n- second item\n",
+            "data/keys.yml": "answer: the keys file\n",
+            "data/get.yml": "answer: the get file\n",
+            "data/values.yml": "answer: the values file\n",
+            "data/menu.yml": "items: [menu-a, menu-b]\nupdate: menu-update\n",
+            "templates/page.html": (
+                "{% for item in data.items %}<p>{{ item }}</p>{% endfor %}"
+                "<p>{{ data.keys.answer }}|{{ data.get.answer }}|{{ data.values.answer }}</p>"
+                "<p>{{ data.menu.items | join(',') }}|{{ data.menu.update }}</p>"
+                "<p>{{ page.extra.keys }}|{{ data.menu.get('update') }}</p>"
+                "<p>{% for k, v in data.keys.items() %}{{ k }}={{ v }}{% endfor %}</p>\n"
+            ),
+        }
+    )
+    config = config_for(root)
+    build_site(config)
+    html = (config.output_dir / "index.html").read_text()
+    assert html == (
+        "<p>first item</p><p>second item</p>"
+        "<p>the keys file|the get file|the values file</p>"
+        "<p>menu-a,menu-b|menu-update</p>"
+        "<p>page-keys|menu-update</p>"
+        "<p>answer=the keys file</p>\n"
+    )

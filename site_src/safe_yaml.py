@@ -1,0 +1,195 @@
+"""The one YAML loader for front matter, data files and site.yml: plain values only, checked as read.
+
+PyYAML's safe loader still lets through what a static site must not take: tags whose value does
+not fit (`!!bool yes please` ends in a KeyError), sets (whose order changes with the hash seed, so
+output would differ between runs), alias bombs (a few lines that stand for billions of values) and
+repeated keys below the top level (the last one silently wins). Each is refused here as a
+`RefusedYAML` at the place it is written; errors.parse_yaml turns it into a located SiteError.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import MappingProxyType
+from typing import Any
+
+import yaml
+
+# Aliases may stand for this many values in one file, in all. Each alias counts the whole value
+# it repeats, so nested aliases multiply: the limit stops a billion-laughs file after reading it
+# once, without building what it expands to.
+ALIAS_VALUE_LIMIT = 100_000
+
+YAML_TAG = "tag:yaml.org,2002:"
+SCALAR_TAGS = frozenset(
+    YAML_TAG + name for name in ("str", "int", "float", "bool", "null", "timestamp")
+)
+ALLOWED_TAGS: MappingProxyType[type, frozenset[str]] = MappingProxyType(
+    {
+        yaml.ScalarEvent: SCALAR_TAGS,
+        yaml.SequenceStartEvent: frozenset({YAML_TAG + "seq"}),
+        yaml.MappingStartEvent: frozenset({YAML_TAG + "map"}),
+    }
+)
+KNOWN_TAGS = frozenset().union(*ALLOWED_TAGS.values())
+KINDS: MappingProxyType[type, str] = MappingProxyType(
+    {
+        yaml.ScalarEvent: "a value",
+        yaml.SequenceStartEvent: "a list",
+        yaml.MappingStartEvent: "a mapping",
+    }
+)
+MERGE_TAG = YAML_TAG + "merge"
+TAG_HINT = (
+    "Remove the tag and write a plain value, list or mapping (quote text that reads as a number, "
+    "date or yes/no). Tags allowed: !!str, !!int, !!float, !!bool, !!null, !!timestamp, !!seq, !!map."
+)
+
+
+class RefusedYAML(yaml.MarkedYAMLError):
+    """YAML that parses but is not taken; `problem` reads on from "front matter", "the data file"."""
+
+    def __init__(self, problem: str, mark: Any, hint: str) -> None:
+        super().__init__(problem=problem, problem_mark=mark)
+        self.hint = hint
+
+
+def short_tag(tag: str) -> str:
+    return "!!" + tag[len(YAML_TAG) :] if tag.startswith(YAML_TAG) else tag
+
+
+def _checked_scalar(construct: Callable[[Any, yaml.Node], Any]) -> Callable[[Any, yaml.Node], Any]:
+    """A scalar constructor whose invalid values (the date 2025-13-45) become located errors."""
+
+    def checked(loader: Any, node: yaml.Node) -> Any:
+        try:
+            return construct(loader, node)
+        except (ValueError, OverflowError) as exc:
+            raise RefusedYAML(
+                f"has a value YAML cannot read: {exc}",
+                node.start_mark,
+                "Quote it to keep it as text, or fix the value (dates are YYYY-MM-DD).",
+            ) from None
+
+    return checked
+
+
+def _constructors() -> MappingProxyType[Any, Callable[[Any, yaml.Node], Any]]:
+    """SafeLoader's constructors for the allowed tags; anything else is refused while composing.
+
+    A plain `=` or `<<` used as a value (not as a merge key) is text, not an error.
+    """
+    safe = yaml.SafeLoader.yaml_constructors
+    table: dict[Any, Callable[[Any, yaml.Node], Any]] = {
+        tag: _checked_scalar(safe[tag]) for tag in SCALAR_TAGS
+    }
+    table[YAML_TAG + "seq"] = safe[YAML_TAG + "seq"]
+    table[YAML_TAG + "map"] = safe[YAML_TAG + "map"]
+    table[YAML_TAG + "value"] = table[MERGE_TAG] = safe[YAML_TAG + "str"]
+    table[None] = safe[None]
+    return MappingProxyType(table)
+
+
+class Loader(yaml.SafeLoader):
+    """SafeLoader that checks tags, aliases and keys while it builds the node tree."""
+
+    yaml_constructors = _constructors()  # type: ignore[assignment]
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.open_anchors: list[str] = []
+        self.sizes: dict[int, int] = {}
+        self.alias_values = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.AliasEvent):
+            return self._alias(parent, index, event)
+        self._check_tag(event)
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            self.open_anchors.append(anchor)
+        node = super().compose_node(parent, index)
+        if anchor is not None:
+            self.open_anchors.pop()
+        if isinstance(node, yaml.MappingNode):
+            self._refuse_repeated_keys(node)
+        return node
+
+    def _alias(self, parent: yaml.Node | None, index: Any, event: yaml.AliasEvent) -> yaml.Node:
+        """An alias is its anchor's node again; count what it stands for before anyone expands it."""
+        if event.anchor in self.open_anchors:
+            raise RefusedYAML(
+                f"has the alias *{event.anchor} inside the value it stands for",
+                event.start_mark,
+                "A value cannot contain itself: write the inner part out.",
+            )
+        node = super().compose_node(parent, index)
+        assert node is not None
+        self.alias_values += self._size(node)
+        if self.alias_values > ALIAS_VALUE_LIMIT:
+            raise RefusedYAML(
+                f"has aliases that stand for more than {ALIAS_VALUE_LIMIT:,} values",
+                event.start_mark,
+                "Each *alias repeats its whole &anchor value, and aliases inside it multiply; "
+                "write the values out or use fewer aliases.",
+            )
+        return node
+
+    def _size(self, node: yaml.Node) -> int:
+        """How many values a finished node stands for with its aliases expanded (memoised)."""
+        known = self.sizes.get(id(node))
+        if known is not None:
+            return known
+        if isinstance(node, yaml.MappingNode):
+            size = 1 + sum(self._size(key) + self._size(value) for key, value in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            size = 1 + sum(self._size(item) for item in node.value)
+        else:
+            size = 1
+        self.sizes[id(node)] = size
+        return size
+
+    def _check_tag(self, event: yaml.Event) -> None:
+        tag = getattr(event, "tag", None)
+        if tag is None or tag == "!":
+            return
+        if tag not in ALLOWED_TAGS.get(type(event), frozenset()):
+            if tag in KNOWN_TAGS:
+                problem = (
+                    f"uses the tag {short_tag(tag)} on {KINDS[type(event)]}, which it does not fit"
+                )
+            else:
+                problem = f"uses the tag {short_tag(tag)}, which is not allowed"
+            raise RefusedYAML(problem, event.start_mark, TAG_HINT)
+        if isinstance(event, yaml.ScalarEvent) and not self._fits(tag, event.value):
+            value = event.value if len(event.value) <= 40 else event.value[:40] + "..."
+            raise RefusedYAML(
+                f"tags '{value}' as {short_tag(tag)}, which it is not", event.start_mark, TAG_HINT
+            )
+
+    def _fits(self, tag: str, value: str) -> bool:
+        """An explicit tag must agree with what the value reads as on its own (!!float takes ints)."""
+        if tag == YAML_TAG + "str":
+            return True
+        plain = self.resolve(yaml.ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
+        return plain == tag or (tag == YAML_TAG + "float" and plain == YAML_TAG + "int")
+
+    def _refuse_repeated_keys(self, node: yaml.MappingNode) -> None:
+        """Keys that read as the same value (`a` twice, or `1` and `0x1`) would keep only the last."""
+        seen: dict[Any, yaml.ScalarNode] = {}
+        for key, _value in node.value:
+            if not isinstance(key, yaml.ScalarNode) or key.tag == MERGE_TAG:
+                continue
+            value = key.value if key.tag == YAML_TAG + "str" else self.construct_object(key)
+            first = seen.get(value)
+            if first is not None:
+                same = (
+                    ""
+                    if first.value == key.value
+                    else f" (YAML reads '{first.value}' and '{key.value}' alike)"
+                )
+                raise RefusedYAML(
+                    f"has the key '{key.value}' twice{same}", key.start_mark, "Keep one of them."
+                )
+            seen[value] = key
