@@ -26,7 +26,7 @@ from .errors import (
     read_text,
     short_repr,
 )
-from .urls import WEB_SCHEMES, BadURL, clean_url
+from .urls import WEB_SCHEMES, BadURL, clean_url, redact
 
 CONFIG_FILE = "site.yml"
 BASE_URL_ENV = "SITE_BASE_URL"
@@ -271,7 +271,9 @@ def _normalise_base_url(value: str, origins: Mapping[str, Location]) -> str:
     try:
         cleaned = clean_url(value, WEB_SCHEMES)
     except BadURL as problem:
-        raise SiteError(f"base_url {value!r} {problem}", origins.get("base_url"), hint) from None
+        where = origins.get("base_url")
+        shown = redact(value)
+        raise SiteError(f"base_url {shown!r} {problem}", where, problem.hint or hint) from None
     return cleaned if cleaned.endswith("/") else cleaned + "/"
 
 
@@ -323,9 +325,9 @@ def _nav(entries: list[Any], raw: ConfigText) -> tuple[NavEntry, ...]:
                 url = clean_url(url)
             except BadURL as problem:
                 raise raw.error(
-                    f"nav entry {index + 1} has a url {url!r} that {problem}",
+                    f"nav entry {index + 1} has a url {redact(url)!r} that {problem}",
                     key,
-                    "Use a site path such as /about/ or an https:// address.",
+                    problem.hint or "Use a site path such as /about/ or an https:// address.",
                 ) from None
         line = raw.lines.get(key)
         result.append(NavEntry(entry["title"], entry.get("page"), url, line))

@@ -267,7 +267,7 @@ def _event_url(config: Config, page: str, name: str) -> str:
         raise SiteError(
             f"the calendar's page {page!r} {problem}",
             Location(name),
-            "Give `page` as a site path such as /event/ or an https:// address.",
+            problem.hint or "Give `page` as a site path such as /event/ or an https:// address.",
         ) from None
     if has_scheme(cleaned):
         return cleaned

@@ -15,10 +15,15 @@ LINK_SCHEMES = frozenset({"http", "https", "mailto", "tel", "webcal"})
 WEB_SCHEMES = frozenset({"http", "https"})
 _LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _KEEP = "/:?#[]@!$&'()*+,;=~%"
+_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*:)?//[^/?#]*@")
 
 
 class BadURL(ValueError):
-    """Why a URL cannot be published; the caller knows where it came from."""
+    """Why a URL cannot be published (the caller knows where it came from), and what to do."""
+
+    def __init__(self, reason: str, hint: str | None = None) -> None:
+        super().__init__(reason)
+        self.hint = hint
 
 
 def encode_url(url: str) -> str:
@@ -40,16 +45,27 @@ def clean_url(url: str, schemes: frozenset[str] = LINK_SCHEMES) -> str:
     if parts.scheme and parts.scheme.lower() not in schemes:
         raise BadURL(f"uses the '{parts.scheme}:' scheme, which a published link may not use")
     if parts.username is not None or parts.password is not None:
-        raise BadURL("contains a user name or password, which would be published with it")
+        raise BadURL(
+            "contains a user name or password, which would be published with it",
+            "Remove the 'name:password@' part: a published link must not carry credentials.",
+        )
     host = parts.hostname or ""
     if not host.isascii():
         try:
             ascii_host = host.encode("idna").decode("ascii")
         except UnicodeError:
-            raise BadURL(f"has a host name {host!r} that has no ASCII (punycode) form") from None
+            raise BadURL(
+                f"has a host name {host!r} that has no ASCII (punycode) form",
+                "Check the host name, or write it in punycode (xn--...) as your registrar shows it.",
+            ) from None
         netloc = ascii_host + (f":{port}" if port is not None else "")
         url = urlunsplit(parts._replace(netloc=netloc))
     return encode_url(url)
+
+
+def redact(url: str) -> str:
+    """The URL with any user name and password hidden, for messages that end up in CI logs."""
+    return _USERINFO.sub(lambda match: f"{match.group(1) or ''}//***@", url)
 
 
 def has_scheme(url: str) -> bool:

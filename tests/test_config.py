@@ -171,10 +171,14 @@ def test_good_base_urls_get_a_trailing_slash(tmp_path: Path, value: str, expecte
     assert config_for(project(tmp_path, f"base_url: {value}\n")).base_url == expected
 
 
-def test_a_base_url_with_a_password_says_why_it_is_refused(tmp_path: Path) -> None:
+def test_a_base_url_with_a_password_is_refused_without_showing_it(tmp_path: Path) -> None:
     root = project(tmp_path, "title: T\nbase_url: https://me:hunter2@example.org/\n")
     assert problems(root) == [
-        "site.yml:2:1: error: base_url 'https://me:hunter2@example.org/' contains a user name "
+        "site.yml:2:1: error: base_url 'https://***@example.org/' contains a user name "
+        "or password, which would be published with it"
+    ]
+    assert problems(root, base_url="https://me:hunter2@example.org/") == [
+        "--base-url: error: base_url 'https://***@example.org/' contains a user name "
         "or password, which would be published with it"
     ]
 
