@@ -178,7 +178,7 @@ def write_corpus(count: int, folder: Path, seed: int = 1) -> list[Path]:
 SITE_YML = """\
 title: Synthetic site
 description: A generated site for benchmarks.
-base_url: /
+base_url: https://example.org/
 nav:
   - title: Home
     page: index.md

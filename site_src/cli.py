@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TextIO
 
 from . import __version__
-from .config import Config, load_config
+from .config import Config, absolute_base_problem, load_config
 from .deploy import deploy
 from .devserver import Event, Listening, ServeOptions, serve
 from .errors import BuildFailed, SiteError, format_text, sort_problems
@@ -138,6 +138,9 @@ def run(args: argparse.Namespace, config: Config, out: TextIO) -> int:
         return run_serve(args, config, out)
     if args.command == "new":
         return run_new(args, config, out)
+    refusal = absolute_base_problem(config, deploying=True) if args.command == "deploy" else None
+    if refusal is not None:
+        raise refusal
     result = build_site(config, write=args.command != "check", strict=args.strict)
     if not args.quiet:
         if result.warnings:

@@ -27,6 +27,7 @@ from .errors import (
     short_repr,
 )
 from .paths import read_regular
+from .urls import WEB_SCHEMES, BadURL, clean_url, redact
 
 CONFIG_FILE = "site.yml"
 BASE_URL_ENV = "SITE_BASE_URL"
@@ -65,6 +66,7 @@ class Config:
     raw_html: bool = True
     extra: Mapping[str, Any] = field(default_factory=dict)
     source: str = CONFIG_FILE
+    base_url_origin: Location | None = None
 
     @property
     def base_path(self) -> str:
@@ -148,7 +150,8 @@ def load_config(
         values[key] = _collect(errors, _folder, root, key, written[key], origins) or root / default
     if errors:
         raise BuildFailed(errors)
-    config = Config(root=root, source=config_file, **values)
+    where = origins.get("base_url")
+    config = Config(root=root, source=config_file, base_url_origin=where, **values)
     _check_folders(config, written, origins)
     return config
 
@@ -242,7 +245,9 @@ def _describe(value: Any) -> str:
 
 
 def _normalise_base_url(value: str, origins: Mapping[str, Location]) -> str:
-    """Accept http(s)://host/path/ or /path/; refuse anything a link could not start with."""
+    """Accept http(s)://host/path/ or /path/, encoded (spaces, non-ASCII, an IDN host); refuse
+    anything a link could not start with, and a user name or password, which would be published."""
+    hint = "Use https://USER.github.io/REPO/ for a project site, or / for a site at the root."
     try:
         parts = urlsplit(value)
         parts.port  # noqa: B018 -- raises ValueError for a port that is not a number
@@ -258,16 +263,44 @@ def _normalise_base_url(value: str, origins: Mapping[str, Location]) -> str:
         or (not parts.scheme and not value.startswith("/"))
         or "." in segments
         or ".." in segments
-        or any(ch in value for ch in '\\"<> ')
-        or any(ord(ch) < 32 or ord(ch) == 127 for ch in value)
+        or any(ch in value for ch in '\\"<>')
     )
     if bad:
         raise SiteError(
-            f"base_url {value!r} is not a URL or an absolute path",
-            origins.get("base_url"),
-            "Use https://USER.github.io/REPO/ for a project site, or / for a site at the root.",
+            f"base_url {value!r} is not a URL or an absolute path", origins.get("base_url"), hint
         )
-    return value if value.endswith("/") else value + "/"
+    try:
+        cleaned = clean_url(value, WEB_SCHEMES)
+    except BadURL as problem:
+        where = origins.get("base_url")
+        shown = redact(value)
+        raise SiteError(f"base_url {shown!r} {problem}", where, problem.hint or hint) from None
+    return cleaned if cleaned.endswith("/") else cleaned + "/"
+
+
+def absolute_base_problem(config: Config, deploying: bool = False) -> SiteError | None:
+    """Sitemaps, robots.txt, canonical and Open Graph URLs must be absolute: a base_url without
+    a host (the default /) makes them relative, which search engines and link previews ignore.
+    A build is only warned; a deploy, which publishes them, is refused."""
+    if config.has_host:
+        return None
+    if deploying:
+        message = (
+            f"deploy needs a base_url with a host, not {config.base_url!r}: a published site's "
+            "canonical, Open Graph and sitemap URLs must be absolute"
+        )
+    else:
+        message = (
+            f"base_url {config.base_url!r} has no host, so canonical and Open Graph URLs are "
+            "relative and no sitemap.xml is written"
+        )
+    return SiteError(
+        message,
+        config.base_url_origin or Location(config.source),
+        "Set base_url in site.yml to where the site is published, or pass "
+        "--base-url https://USER.github.io/REPO/",
+        severity="error" if deploying else "warning",
+    )
 
 
 def _nav(entries: list[Any], raw: ConfigText) -> tuple[NavEntry, ...]:
@@ -287,8 +320,18 @@ def _nav(entries: list[Any], raw: ConfigText) -> tuple[NavEntry, ...]:
                 key,
                 "Example:  - {title: Keynote, page: keynote.md}",
             )
+        url = entry.get("url")
+        if url is not None:
+            try:
+                url = clean_url(url)
+            except BadURL as problem:
+                raise raw.error(
+                    f"nav entry {index + 1} has a url {redact(url)!r} that {problem}",
+                    key,
+                    problem.hint or "Use a site path such as /about/ or an https:// address.",
+                ) from None
         line = raw.lines.get(key)
-        result.append(NavEntry(entry["title"], entry.get("page"), entry.get("url"), line))
+        result.append(NavEntry(entry["title"], entry.get("page"), url, line))
     return tuple(result)
 
 

@@ -30,6 +30,7 @@ class PageScan:
     duplicate_ids: tuple[tuple[str, int], ...]
     body_links: tuple[Link, ...] = ()
     reported: frozenset[str] = frozenset()
+    warnings: tuple[SiteError, ...] = ()
 
 
 # The scanner runs on every page of every build, so it is a few regular expressions rather than
@@ -164,7 +165,9 @@ def cross_page_refs(scan: PageScan, files: frozenset[str], base_path: str) -> Pa
         if problem is None and target and target != own:
             refs.append((href, line))
     links = tuple(link for link in scan.body_links if "#" in link.href)
-    return PageScan(scan.url, scan.origin, scan.ids, tuple(refs), (), links, scan.reported)
+    return PageScan(
+        scan.url, scan.origin, scan.ids, tuple(refs), (), links, scan.reported, scan.warnings
+    )
 
 
 # Problems are worked out once per link target and name the link as written where they are used.
@@ -185,9 +188,10 @@ def _resolve(
     if parts.scheme:
         return f"unsupported link scheme '{parts.scheme}:' in {HREF}", "", ""
     target_path = unquote(urlsplit(urljoin(base_path + page_url.lstrip("/"), base)).path)
-    if not target_path.startswith(base_path):
+    plain_base = unquote(base_path)  # a base path may be written encoded: /my%20site/
+    if not target_path.startswith(plain_base):
         return f"link {HREF} points outside the site's base path {base_path}", "", ""
-    site_path = "/" + target_path[len(base_path) :]
+    site_path = "/" + target_path[len(plain_base) :]
     target = url_to_output_path(site_path)
     if target not in files:
         if target + "/index.html" in files:

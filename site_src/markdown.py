@@ -33,6 +33,11 @@ from .links import scan_html
 from .model import Heading, Link, Page, RenderedBody
 
 HEADING_ATTRS = re.compile(r"\s*\{((?:\s*[#.][\w:-]+)+)\s*\}\s*$")
+# With raw_html off, `{...}` attributes may only name classes and plain ids: a style, an event
+# handler or an href could restyle, overlay or redirect the page. A clash with a template's id is
+# caught by the link checker's duplicate-id check.
+UNTRUSTED_ATTRS = ("class", "id")
+SAFE_ID = re.compile(r"[\w:-]+")
 
 
 def make_markdown(raw_html: bool = True) -> MarkdownIt:
@@ -42,9 +47,13 @@ def make_markdown(raw_html: bool = True) -> MarkdownIt:
         {"typographer": True, "html": raw_html, "highlight": make_highlighter(), "alerts": True},
     )
     md.enable(["table", "strikethrough", "replacements", "smartquotes"])
-    md.use(footnote_plugin).use(attrs_plugin).use(attrs_block_plugin)
+    allowed = None if raw_html else UNTRUSTED_ATTRS
+    md.use(footnote_plugin).use(attrs_plugin, allowed=allowed)
+    md.use(attrs_block_plugin, allowed=allowed)
     md.use(deflist_plugin).use(gfm_autolink_plugin).use(tasklists_plugin, label=True)
     md.core.ruler.push("heading_attrs", _heading_attrs)
+    if not raw_html:
+        md.core.ruler.push("untrusted_ids", _untrusted_ids)
     md.core.ruler.push("heading_ids", _heading_ids)
     md.use(anchors_plugin, min_level=1, max_level=6, permalink=True, permalinkSymbol="#")
     md.core.ruler.push("anchor_labels", _anchor_labels)
@@ -147,6 +156,63 @@ def _alert_roles(state: StateCore) -> None:
             token.attrSet("role", "note")
 
 
+def _untrusted_ids(state: StateCore) -> None:
+    """Drop an id that is not a plain name (before heading anchors are made from ids), keeping it
+    with the other dropped attributes for `_dropped_attrs` to report."""
+    for token in state.tokens:
+        for item in [token, *(token.children or [])]:
+            value = item.attrGet("id")
+            if value is not None and not SAFE_ID.fullmatch(str(value)):
+                del item.attrs["id"]
+                item.meta["insecure_attrs"] = {**item.meta.get("insecure_attrs", {}), "id": value}
+
+
+def _dropped_attrs(tokens: Sequence[Token], page: Page) -> list[SiteError]:
+    """A warning for each `{...}` attribute that untrusted content may not set, at its line."""
+    warnings = []
+    lines = page.text.split("\n")
+    for token in tokens:
+        line = page.body_line + (token.map[0] if token.map else 0)
+        found = [(name, value, _attr_line(lines, line, name)) for name, value in _dropped(token)]
+        for child in token.children or []:
+            if child.type in ("softbreak", "hardbreak"):
+                line += 1
+            found += [(name, value, line) for name, value in _dropped(child)]
+        for name, value, at in found:
+            why = (
+                f"id {str(value)!r} is not a plain name (letters, digits, '-', '_', ':')"
+                if name == "id"
+                else "with raw_html: false only class and id are allowed"
+            )
+            warnings.append(
+                located(
+                    f"attribute '{name}' was dropped: {why}",
+                    page.source,
+                    page.text,
+                    at,
+                    _column_of(page.text, at, f"{name}="),
+                    "Untrusted content may not style, script or redirect the page; "
+                    "use a class the stylesheet defines.",
+                    severity="warning",
+                )
+            )
+    return warnings
+
+
+def _dropped(token: Token) -> list[tuple[str, object]]:
+    return list(token.meta.get("insecure_attrs", {}).items())
+
+
+def _attr_line(lines: Sequence[str], line: int, name: str) -> int:
+    """The line of a block's `{...}` attribute: one of the attribute lines just above the block."""
+    above = line - 1
+    while 1 <= above <= len(lines) and lines[above - 1].lstrip("> \t").startswith("{"):
+        if f"{name}=" in lines[above - 1]:
+            return above
+        above -= 1
+    return line
+
+
 def _anchor_labels(state: StateCore) -> None:
     """Give each heading's permalink an accessible name; a bare '#' says nothing to a screen reader."""
     for index, token in enumerate(state.tokens):
@@ -191,6 +257,8 @@ def render_markdown(
             links.extend(
                 Link(href, line + offset) for href, offset in raw_html_links(token.content)
             )
+    if not md.options["html"]:
+        errors += _dropped_attrs(tokens, page)
     html_text = md.renderer.render(tokens, md.options, env)
     unresolved = frozenset(
         link.href for link in links if link.href.endswith(".md") or ".md#" in link.href

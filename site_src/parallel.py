@@ -101,7 +101,9 @@ class Renderer:
         job, page = self.job, task.page
         try:
             page = with_text(page, read_source(job.config, page.source, task.source_digest))
-            body, errors = render_markdown(self.md, page, job.urls, job.config.base_path)
+            body, problems = render_markdown(self.md, page, job.urls, job.config.base_path)
+            errors = [problem for problem in problems if problem.severity == "error"]
+            warnings = tuple(problem for problem in problems if problem.severity == "warning")
             html = render_page(self.env, job.config, job.site, job.data, page, body, job.time_limit)
         except SiteError as error:
             stop = isinstance(error, TemplateTimeout)
@@ -109,7 +111,7 @@ class Renderer:
         scan = scan_html(html, page.url, page.source, body.links, body.unresolved)
         base_path = job.config.base_path
         errors += check_links({page.output_path: scan}, job.files, base_path, job.templates)
-        scan = cross_page_refs(scan, job.files, base_path)
+        scan = replace(cross_page_refs(scan, job.files, base_path), warnings=warnings)
         if errors or job.staging is None:
             return PageResult(page.output_path, scan, tuple(errors), None)
         raw = html.encode("utf-8")

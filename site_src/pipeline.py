@@ -40,7 +40,7 @@ from .cache import (
     record_of,
     trusted_files,
 )
-from .config import Config
+from .config import Config, absolute_base_problem
 from .content import (
     content_folder_problem,
     decode,
@@ -70,6 +70,7 @@ from .parallel import PageTask, RenderJob, map_in_chunks, render_all, worker_cou
 from .paths import Sources, read_regular, source_files
 from .render import (
     SiteView,
+    has_sitemap,
     make_environment,
     make_site_view,
     render_404,
@@ -77,6 +78,7 @@ from .render import (
     render_robots,
     render_sitemap,
 )
+from .urls import encode_url
 
 # A source modified less than this long before a build is read again by the next build, even
 # if its size and time stamp look the same (time stamps are only as fine as the kernel's clock).
@@ -165,16 +167,24 @@ def build_site(
     # Load and parse: sources are hashed; front matter is parsed only where the hash is new.
     processes = processes or worker_count()
     inputs, warnings = load_inputs(config, store, errors, processes, edited)
-    if strict:
-        errors += warnings
     # Plan: keep every output file whose key and bytes on disk are what the cache recorded.
     plan = make_plan(config, store, inputs, write, trust_output=edited is not None)
+    warnings += [w for out in sorted(plan.kept_pages) for w in store.scans[out].warnings]
+    # About what a successful build publishes, so it is not repeated in a failure's report.
+    published = [problem for problem in [absolute_base_problem(config)] if problem is not None]
+    if strict:
+        errors += warnings + published
     if plan.untouched and not errors:
         seconds = time.perf_counter() - started
         output = config.output_dir if write else None
         files = len(set(store.files) - {MARKER}) if write else 0
         return BuildResult(
-            len(inputs.pages), len(inputs.assets), files, seconds, tuple(warnings), output
+            len(inputs.pages),
+            len(inputs.assets),
+            files,
+            seconds,
+            tuple(warnings + published),
+            output,
         )
     # Render the rest into a staging folder, check every link, and put the result in place.
     # Once an error is known the build has failed: keep checking, but write nothing.
@@ -195,7 +205,7 @@ def build_site(
         len(inputs.assets),
         count,
         seconds,
-        tuple(warnings),
+        tuple(warnings + published),
         output,
         tuple(changed),
         rendered,
@@ -228,7 +238,13 @@ def finish(
     warns if it could not)."""
     late: list[SiteError] = []
     try:
-        new, count = make_outputs(config, store, inputs, plan, staging, job, errors)
+        rendered_warnings: list[SiteError] = []
+        new, count = make_outputs(
+            config, store, inputs, plan, staging, job, errors, rendered_warnings
+        )
+        warnings += rendered_warnings
+        if strict:
+            errors += rendered_warnings
         if errors:
             raise BuildFailed(errors + ([] if strict else warnings))
         if staging is not None:
@@ -529,7 +545,9 @@ def make_plan(
 
 def extra_names(config: Config) -> list[str]:
     """The generated files besides pages and static assets."""
-    names = ["404.html", "sitemap.xml", "robots.txt", ".nojekyll", MARKER]
+    names = ["404.html", "robots.txt", ".nojekyll", MARKER]
+    if has_sitemap(config):
+        names.append("sitemap.xml")
     if config.cname:
         names.append("CNAME")
     if config.calendar:
@@ -548,6 +566,7 @@ def make_outputs(
     staging: Path | None,
     job: Job,
     errors: list[SiteError],
+    warnings: list[SiteError],
 ) -> tuple[BuildCache, int]:
     """Render the planned pages (in parallel), keep the rest, add generated files and assets,
     then check every link of the whole site against the whole site."""
@@ -578,6 +597,7 @@ def make_outputs(
         names.add(result.output_path)
         if result.scan is not None:
             new.scans[result.output_path] = result.scan
+            warnings += result.scan.warnings
         if result.record is not None:
             new.files[result.output_path] = result.record
     for out, record in plan.kept_pages.items():
@@ -665,7 +685,8 @@ def pages_to_check(
     rendered = {task.page.output_path for task in plan.tasks}
     if not plan.extras_kept:
         rendered.add("404.html")
-    absolute = {config.base_path + task.page.url.lstrip("/") for task in plan.tasks}
+    paths = [task.page.url.lstrip("/") for task in plan.tasks]
+    absolute = {config.base_path + path for path in [*paths, *map(encode_url, paths)]}
     absolute.add(config.base_path + "404.html")
     for out in plan.kept_pages:
         for href, _line in new.scans[out].refs:
@@ -709,7 +730,8 @@ def make_extras(
         contents["404.html"] = html
     except SiteError as error:
         errors.append(error)
-    contents["sitemap.xml"] = render_sitemap(config, inputs.pages)
+    if has_sitemap(config):
+        contents["sitemap.xml"] = render_sitemap(config, inputs.pages)
     contents["robots.txt"] = render_robots(config)
     contents[".nojekyll"] = ""
     contents[MARKER] = MARKER_TEXT

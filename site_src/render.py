@@ -29,6 +29,7 @@ from .config import Config
 from .errors import Location, SiteError, decode_text, from_jinja_error, project_path
 from .model import Asset, NavItem, Page, PageView, RenderedBody
 from .paths import Sources, check_target, read_regular
+from .urls import BadURL, clean_url, encode_url, has_scheme
 
 # More numbers than any page needs: `range(10**10) | list` would fill memory in one step that no
 # time limit can interrupt.
@@ -126,18 +127,24 @@ def capped_range(*args: int) -> range:
 
 
 def make_url(base_path: str) -> Callable[[str], str]:
-    """url('/keynote/') -> '/REPO/keynote/'."""
+    """url('/keynote/') -> '/REPO/keynote/', percent-encoded; a URL that could run script or
+    carries a password (from data or front matter, say) is a template error, never written."""
 
     def url(path: str) -> str:
-        if urlsplit(path).scheme or path.startswith("#"):
-            return path
-        return base_path + path.lstrip("/")
+        try:
+            cleaned = clean_url(str(path))
+        except BadURL as problem:
+            raise jinja2.TemplateError(f"the URL {str(path)!r} {problem}") from None
+        if has_scheme(cleaned) or cleaned.startswith("#"):
+            return cleaned
+        return base_path + cleaned.lstrip("/")
 
     return url
 
 
 def make_absolute_url(config: Config) -> Callable[[str], str]:
-    """absolute_url('/keynote/') -> 'https://host/REPO/keynote/' (or the path without a host)."""
+    """absolute_url('/keynote/') -> 'https://host/REPO/keynote/' (or the path without a host);
+    a URL that is absolute already is kept."""
     url = make_url(config.base_path)
     origin = ""
     if config.has_host:
@@ -145,7 +152,8 @@ def make_absolute_url(config: Config) -> Callable[[str], str]:
         origin = f"{parts.scheme}://{parts.netloc}"
 
     def absolute_url(path: str) -> str:
-        return origin + url(path)
+        written = url(path)
+        return written if has_scheme(written) else origin + written
 
     return absolute_url
 
@@ -163,7 +171,7 @@ def make_asset_url(
             raise jinja2.TemplateError(f"no static file '{logical}' (static files: {known})")
         if absolute and absolute_url is not None:
             return absolute_url("/" + assets[logical].output)
-        return base_path + assets[logical].output
+        return base_path + encode_url(assets[logical].output)
 
     return asset
 
@@ -360,7 +368,8 @@ def _template_location(config: Config, name: str) -> Location:
 
 
 def render_sitemap(config: Config, pages: Sequence[Page]) -> str:
-    """sitemap.xml: every page, sorted by URL; dates only where the content gives one."""
+    """sitemap.xml: every page, sorted by URL; dates only where the content gives one. Written
+    only with an absolute base_url (see `has_sitemap`): a sitemap's URLs must be absolute."""
     absolute = make_absolute_url(config)
     rows = []
     for page in sorted(pages, key=lambda p: p.url):
@@ -374,9 +383,18 @@ def render_sitemap(config: Config, pages: Sequence[Page]) -> str:
     )
 
 
+def has_sitemap(config: Config) -> bool:
+    """Whether the build writes sitemap.xml: a sitemap of relative URLs is invalid, so none is
+    better than one, and robots.txt then names no sitemap."""
+    return config.has_host
+
+
 def render_robots(config: Config) -> str:
-    """robots.txt that allows everything and points to the sitemap."""
-    return f"User-agent: *\nAllow: /\nSitemap: {make_absolute_url(config)('/sitemap.xml')}\n"
+    """robots.txt that allows everything and points to the sitemap, if there is one."""
+    text = "User-agent: *\nAllow: /\n"
+    if has_sitemap(config):
+        text += f"Sitemap: {make_absolute_url(config)('/sitemap.xml')}\n"
+    return text
 
 
 def render_ics(config: Config, event: Any) -> bytes:
@@ -408,6 +426,22 @@ def render_ics(config: Config, event: Any) -> bytes:
     for key in ("location", "description"):
         if event.get(key):
             item.add(key, str(event[key]).strip())
-    item.add("url", make_absolute_url(config)(posixpath.join("/", str(event.get("page", "")))))
+    if config.has_host:  # an iCalendar URL must be absolute
+        item.add("url", _event_url(config, str(event.get("page", "")), name))
     calendar.add_component(item)
     return bytes(calendar.to_ical())
+
+
+def _event_url(config: Config, page: str, name: str) -> str:
+    """The calendar event's web page: a site path or an http(s) address, never a script."""
+    try:
+        cleaned = clean_url(page)
+    except BadURL as problem:
+        raise SiteError(
+            f"the calendar's page {page!r} {problem}",
+            Location(name),
+            problem.hint or "Give `page` as a site path such as /event/ or an https:// address.",
+        ) from None
+    if has_scheme(cleaned):
+        return cleaned
+    return make_absolute_url(config)(posixpath.join("/", cleaned))

@@ -117,7 +117,11 @@ def test_warnings_are_printed_when_the_build_succeeds(tmp_path: Path) -> None:
         "    | ^\n"
         "  4 | ---\n"
         "  hint: did you mean 'description'?\n\n"
+        "site.yml: warning: base_url '/' has no host, so canonical and Open Graph URLs are "
+        "relative and no sitemap.xml is written\n"
+        "  hint: Set base_url in site.yml to where the site is published, or pass "
+        "--base-url https://USER.github.io/REPO/\n\n"
     )
-    assert result.stdout.startswith("Built 2 pages") and "2 warning(s)" in result.stdout
+    assert result.stdout.startswith("Built 2 pages") and "3 warning(s)" in result.stdout
     strict = build(root, "--strict")
-    assert strict.returncode == 1 and "Build failed with 2 error(s)" in strict.stderr
+    assert strict.returncode == 1 and "Build failed with 3 error(s)" in strict.stderr

@@ -137,7 +137,9 @@ def test_unknown_keys_suggest_the_nearest_known_key(tmp_path: Path) -> None:
         "https://example.com/?q=1",
         "https://example.com/#top",
         "https://example.com:port/",
-        "/a b/",
+        "https://user:secret@example.com/",
+        "https://token@example.com/",
+        "https://" + "ü" * 70 + ".example/",
         "/a\\b/",
         "/a\nb/",
         'https://example.com/"onload="x',
@@ -157,10 +159,57 @@ def test_bad_base_urls_are_refused(tmp_path: Path, value: str) -> None:
         ("/repo", "/repo/"),
         ("https://user.github.io/repo", "https://user.github.io/repo/"),
         ("http://localhost:8000/", "http://localhost:8000/"),
+        ("/a b/", "/a%20b/"),
+        ("https://e.org/my%20site/", "https://e.org/my%20site/"),
+        ("https://e.org/my site", "https://e.org/my%20site/"),
+        ("https://e.org/café/", "https://e.org/caf%C3%A9/"),
+        ("https://bücher.example/x/", "https://xn--bcher-kva.example/x/"),
+        ("https://bücher.example:8080/", "https://xn--bcher-kva.example:8080/"),
     ],
 )
 def test_good_base_urls_get_a_trailing_slash(tmp_path: Path, value: str, expected: str) -> None:
     assert config_for(project(tmp_path, f"base_url: {value}\n")).base_url == expected
+
+
+def test_a_base_url_with_a_password_is_refused_without_showing_it(tmp_path: Path) -> None:
+    root = project(tmp_path, "title: T\nbase_url: https://me:hunter2@example.org/\n")
+    assert problems(root) == [
+        "site.yml:2:1: error: base_url 'https://***@example.org/' contains a user name "
+        "or password, which would be published with it"
+    ]
+    assert problems(root, base_url="https://me:hunter2@example.org/") == [
+        "--base-url: error: base_url 'https://***@example.org/' contains a user name "
+        "or password, which would be published with it"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("javascript:alert(1)", "uses the 'javascript:' scheme"),
+        (" JavaScript:alert(1)", "uses the 'javascript:' scheme"),
+        ("data:text/html,<b>x</b>", "uses the 'data:' scheme"),
+        ("https://u:p@example.org/", "contains a user name or password"),
+        ("/a\tb/", "contains a control character"),
+    ],
+)
+def test_nav_urls_that_could_run_script_or_leak_a_password_are_refused(
+    tmp_path: Path, url: str, reason: str
+) -> None:
+    text = f"title: T\nnav:\n  - {{title: Home, url: /}}\n  - {{title: X, url: {url!r}}}\n"
+    found = problems(project(tmp_path, text.replace("\\t", "\t")))
+    assert len(found) == 1 and found[0].startswith("site.yml:4:1: error: nav entry 2 has a url")
+    assert reason in found[0]
+
+
+def test_nav_urls_are_percent_encoded_once(tmp_path: Path) -> None:
+    nav = "[{title: A, url: /a b/}, {title: B, url: /my%20site/}, {title: C, url: https://bücher.example/é}]"
+    config = config_for(project(tmp_path, f"nav: {nav}\n"))
+    assert [entry.url for entry in config.nav] == [
+        "/a%20b/",
+        "/my%20site/",
+        "https://xn--bcher-kva.example/%C3%A9",
+    ]
 
 
 def test_a_bad_base_url_from_the_command_line_or_environment_says_so(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from site_src.errors import BuildFailed
 from site_src.pipeline import build_site
 
 from .conftest import REPO, MakeProject, config_for
@@ -92,3 +93,39 @@ def test_javascript_links_in_markdown_are_not_rendered_as_links(make_project: Ma
     root = make_project({"content/index.md": page})
     build_site(config_for(root))
     assert 'href="javascript:' not in (root / "_site" / "index.html").read_text()
+
+
+def test_untrusted_attributes_are_dropped_with_warnings_every_build(
+    make_project: MakeProject,
+) -> None:
+    page = '---\ntitle: A\n---\n{style="position:fixed" .note}\nOverlay\n'
+    root = make_project(
+        {"site.yml": "raw_html: false\nbase_url: https://e.org/\n", "content/index.md": page}
+    )
+    for _ in range(2):  # the second build keeps the page from the cache, and still warns
+        result = build_site(config_for(root))
+        assert [str(w) for w in result.warnings] == [
+            "content/index.md:4:2: warning: attribute 'style' was dropped: "
+            "with raw_html: false only class and id are allowed"
+        ]
+    assert '<p class="note">Overlay</p>' in (root / "_site" / "index.html").read_text()
+    with pytest.raises(BuildFailed, match="1 error"):
+        build_site(config_for(root), strict=True)
+
+
+def test_an_untrusted_id_that_clashes_with_the_template_fails_the_build(
+    make_project: MakeProject,
+) -> None:
+    root = make_project(
+        {
+            "site.yml": "raw_html: false\nbase_url: https://e.org/\n",
+            "templates/page.html": '{% extends "base.html" %}\n'
+            '{% block main %}<div id="main">{{ page.content }}</div>{% endblock %}\n',
+            "content/index.md": "---\ntitle: A\n---\n{#main}\nHijack\n",
+        }
+    )
+    with pytest.raises(BuildFailed) as caught:
+        build_site(config_for(root))
+    assert [str(e) for e in caught.value.errors] == [
+        "content/index.md: error: the id 'main' is used twice on / (line 4 of the output)"
+    ]

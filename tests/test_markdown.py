@@ -160,3 +160,56 @@ def test_every_heading_level_gets_a_unique_id_and_custom_ids_win() -> None:
 def test_heading_ids_come_from_the_text_readers_see() -> None:
     body = render("## Qwen3 -- what's new\n\n## Agenda\n\n### Agenda\n")
     assert [h.id for h in body.toc] == ["qwen3--whats-new", "agenda", "agenda-1"]
+
+
+UNTRUSTED = """Intro
+
+{style="position:fixed;inset:0" #lead-in .lead onclick="steal()"}
+A [link](/a/){href="javascript:alert(1)" ping="https://t.example/" .more}
+and ![pic](/i.png){src="https://t.example/px" style="width:100vw" .wide}
+
+{id="x\\" onmouseover=\\"y"}
+## Spoofed
+"""
+
+
+def render_untrusted(markdown: str) -> tuple[RenderedBody, list[str]]:
+    text = "---\ntitle: T\n---\n" + markdown
+    page = Page("content/index.md", "/", FrontMatter("T"), markdown, 4, text)
+    body, problems = render_markdown(make_markdown(raw_html=False), page, URLS, "/")
+    assert all(problem.severity == "warning" for problem in problems)
+    return body, [str(problem) for problem in problems]
+
+
+def test_untrusted_attributes_keep_only_classes_and_plain_ids() -> None:
+    body, _ = render_untrusted(UNTRUSTED)
+    assert '<p id="lead-in" class="lead">A <a href="/a/" class="more">link</a>' in body.html
+    assert '<img src="/i.png" alt="pic" class="wide" />' in body.html
+    for dropped in ("style=", "onclick", "javascript:", "ping=", "t.example", "onmouseover"):
+        assert dropped not in body.html
+    assert '<h2 id="spoofed">Spoofed <a class="header-anchor" href="#spoofed"' in body.html
+    assert [heading.id for heading in body.toc] == ["spoofed"]
+
+
+def test_each_dropped_attribute_is_a_warning_at_its_line_and_column() -> None:
+    _, warnings = render_untrusted(UNTRUSTED)
+    only = "was dropped: with raw_html: false only class and id are allowed"
+    assert warnings == [
+        f"content/index.md:6:2: warning: attribute 'style' {only}",
+        f"content/index.md:6:48: warning: attribute 'onclick' {only}",
+        f"content/index.md:7:15: warning: attribute 'href' {only}",
+        f"content/index.md:7:42: warning: attribute 'ping' {only}",
+        f"content/index.md:8:20: warning: attribute 'src' {only}",
+        f"content/index.md:8:47: warning: attribute 'style' {only}",
+        "content/index.md:10:2: warning: attribute 'id' was dropped: id "
+        "'x\\\\\" onmouseover=\\\\\"y' is not a plain name (letters, digits, '-', '_', ':')",
+    ]
+
+
+def test_trusted_content_keeps_its_attributes() -> None:
+    page = Page("content/index.md", "/", FrontMatter("T"), UNTRUSTED, 4, "")
+    body, problems = render_markdown(make_markdown(raw_html=True), page, URLS, "/")
+    assert problems == []
+    assert (
+        'style="position:fixed;inset:0"' in body.html and 'ping="https://t.example/"' in body.html
+    )
