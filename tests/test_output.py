@@ -361,7 +361,9 @@ def immutable(path: Path) -> bool:
 
 
 def test_an_old_site_that_cannot_be_removed_is_reported(make_project: MakeProject) -> None:
-    root = make_project({"content/index.md": "---\ntitle: H\n---\n"})
+    root = make_project(
+        {"content/index.md": "---\ntitle: H\n---\n", "site.yml": "base_url: https://example.org/\n"}
+    )
     build_site(config_for(root))
     stuck = root / "_site" / "stuck.html"
     stuck.write_text("x")
@@ -386,7 +388,12 @@ def test_an_old_site_that_cannot_be_removed_is_reported(make_project: MakeProjec
 def test_a_cache_that_cannot_be_saved_does_not_fail_the_published_build(
     make_project: MakeProject,
 ) -> None:
-    root = make_project({"content/index.md": "---\ntitle: H\n---\nFirst.\n"})
+    root = make_project(
+        {
+            "content/index.md": "---\ntitle: H\n---\nFirst.\n",
+            "site.yml": "base_url: https://example.org/\n",
+        }
+    )
     (root / ".site_cache").write_text("a file where the cache folder should be")
     result = subprocess.run(
         [sys.executable, str(REPO / "build.py")], cwd=root, capture_output=True, text=True
