@@ -148,7 +148,7 @@ def build_site(
     recorded, so a one-page edit costs no walk over every file. None checks everything.
     """
     started = time.perf_counter()
-    store = cache if cache is not None else BuildCache.load(config.cache_dir)
+    store = cache if cache is not None else BuildCache.load(config.cache_dir, config.root)
     errors: list[SiteError] = []
     # Load and parse: sources are hashed; front matter is parsed only where the hash is new.
     processes = processes or worker_count()
@@ -460,7 +460,10 @@ def make_outputs(
     """Render the planned pages (in parallel), keep the rest, add generated files and assets,
     then check every link of the whole site against the whole site."""
     new = BuildCache(
-        store.engine or engine_digest(), inputs.parsed, output_dir=str(config.output_dir)
+        store.engine or engine_digest(),
+        inputs.parsed,
+        output_dir=str(config.output_dir),
+        project=str(config.root),
     )
     urls = {page.source: page.url for page in inputs.pages}
     # Pages whose source failed to load still count as existing: one error each is enough.

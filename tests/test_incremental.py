@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -183,14 +185,56 @@ def test_a_corrupt_cache_means_a_full_build(site: Path, tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda raw: raw[: len(raw) // 2],
+        lambda raw: raw.replace(b'"files":{', b'"files":{"stray.html":[1,2],', 1),
+        lambda raw: b'{"format": 1}',
+    ],
+)
+def test_a_truncated_or_misshapen_cache_means_a_full_build(
+    site: Path, tmp_path: Path, damage: Callable[[bytes], bytes]
+) -> None:
+    build(site)
+    path = site / ".site_cache" / CACHE_FILE
+    path.write_bytes(damage(path.read_bytes()))
+    (site / "_site" / "index.html").write_text("stale")  # only a full build repairs both
+    result = build(site)
+    assert set(result.rendered) == ALL_PAGES
+    assert {n: d for n, (d, _, _) in snapshot(site / "_site").items()} == clean_build(
+        site, tmp_path
+    )
+
+
+def test_a_cache_from_another_project_is_not_used(site: Path, tmp_path: Path) -> None:
+    """Another project's cache describes other files, even where names, sizes and times match."""
+    long_ago = time.time_ns() - 86_400 * 10**9
+    for path in (site / "content").glob("*.md"):
+        os.utime(path, ns=(long_ago, long_ago))
+    build(site)
+    other = tmp_path / "other"
+    shutil.copytree(site, other, ignore=shutil.ignore_patterns("_site"))
+    source = other / "content" / "page-00003.md"
+    text = source.read_text(encoding="utf-8")
+    title = re.search(r"^title: (.*)$", text, re.M)[1]  # type: ignore[index]
+    source.write_text(text.replace(title, title[::-1], 1), encoding="utf-8")
+    os.utime(source, ns=(long_ago, long_ago))
+    build(other)
+    assert title[::-1] in (other / "_site" / "page-00003" / "index.html").read_text()
+    assert {n: d for n, (d, _, _) in snapshot(other / "_site").items()} == clean_build(
+        other, tmp_path
+    )
+
+
 def test_a_cache_from_another_engine_version_means_a_full_build(site: Path) -> None:
     build(site)
     folder = site / ".site_cache"
-    cache = BuildCache.load(folder)
+    cache = BuildCache.load(folder, site)
     assert cache.files
     cache.engine = "site_src 0.0.0 with other libraries"
     cache.save(folder)
-    assert not BuildCache.load(folder).files
+    assert not BuildCache.load(folder, site).files
     assert set(build(site).rendered) == ALL_PAGES
 
 
