@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import json
 import os
-import pickle
 from dataclasses import fields, replace
 from pathlib import Path
 
@@ -24,6 +23,8 @@ from site_src.cache import (
 from site_src.errors import Location, SiteError
 from site_src.links import PageScan
 from site_src.model import FrontMatter, Link, Page
+
+from .conftest import planted_pickle
 
 PROJECT = Path("/projects/site")
 
@@ -195,20 +196,6 @@ def test_a_planted_pickle_is_never_loaded_and_is_removed_on_save(tmp_path: Path)
     a_cache(tmp_path / "out").save(folder)
     assert [p.name for p in folder.iterdir()] == [CACHE_FILE]
     assert not marker.exists()
-
-
-class Payload:
-    """An object whose unpickling runs a shell command."""
-
-    def __init__(self, command: str) -> None:
-        self.command = command
-
-    def __reduce__(self) -> tuple[object, tuple[str]]:
-        return (os.system, (self.command,))
-
-
-def planted_pickle(marker: Path) -> bytes:
-    return pickle.dumps(Payload(f"touch '{marker}'"))
 
 
 def test_a_cache_file_that_is_a_link_a_pipe_or_not_ours_is_not_read(tmp_path: Path) -> None:

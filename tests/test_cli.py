@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .conftest import REPO, run_cli
+from site_src.cache import CACHE_FILE, OLD_CACHE_FILES
+
+from .conftest import REPO, planted_pickle, run_cli
 
 run = run_cli
 
@@ -97,3 +99,15 @@ def test_a_failed_command_other_than_build_says_which_command_stopped(sample: Pa
     assert result.returncode == 1
     assert result.stderr.rstrip().endswith("'new' stopped with 1 error(s).")
     assert "output folder" not in result.stderr
+
+
+def test_a_planted_pickle_cache_runs_nothing(sample: Path, tmp_path: Path) -> None:
+    """Earlier versions kept the cache as a pickle, which runs code when it is loaded."""
+    marker = tmp_path / "ran"
+    (sample / ".site_cache").mkdir()
+    (sample / ".site_cache" / OLD_CACHE_FILES[0]).write_bytes(planted_pickle(marker))
+    assert run(sample, "check").returncode == 0
+    assert not marker.exists()
+    assert run(sample).returncode == 0
+    assert not marker.exists()
+    assert sorted(p.name for p in (sample / ".site_cache").iterdir()) == [CACHE_FILE]

@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+import site_src
 from bench.generate import write_site
 from site_src.cache import CACHE_FILE, BuildCache
 from site_src.config import Config
@@ -287,3 +290,36 @@ def test_check_mode_uses_the_cache_but_writes_nothing(site: Path) -> None:
         build(site, write=False)
     assert snapshot(site / "_site") == before
     assert os.stat(site / ".site_cache" / CACHE_FILE).st_mtime_ns == cache_stat.st_mtime_ns
+
+
+def build_with_engine(root: Path, engine: Path) -> None:
+    """`python -m site_src` in `root` as a user runs it, importing the engine found in `engine`."""
+    environment = {k: v for k, v in os.environ.items() if k != "SITE_BASE_URL"}
+    environment["PYTHONPATH"] = str(engine)
+    done = subprocess.run(
+        [sys.executable, "-m", "site_src", "--quiet"],
+        cwd=root,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_an_edit_of_the_engine_code_renders_everything_again(site: Path, tmp_path: Path) -> None:
+    """Same version number, different code: the cache must not keep what the old code made."""
+    engine = tmp_path / "engine"
+    package = Path(site_src.__file__).parent
+    shutil.copytree(package, engine / "site_src", ignore=shutil.ignore_patterns("__pycache__"))
+    build_with_engine(site, engine)
+    before = snapshot(site / "_site")
+    edit(engine / "site_src" / "markdown.py", 'permalinkSymbol="#"', 'permalinkSymbol="§"')
+    build_with_engine(site, engine)
+    after = {n: d for n, (d, _, _) in snapshot(site / "_site").items()}
+    assert after != {n: d for n, (d, _, _) in before.items()}
+    assert "§</a>" in after["index.html"].decode()
+    clean = tmp_path / "clean"
+    shutil.copytree(site, clean, ignore=shutil.ignore_patterns("_site", ".site_cache"))
+    build_with_engine(clean, engine)
+    assert after == {n: d for n, (d, _, _) in snapshot(clean / "_site").items()}
