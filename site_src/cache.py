@@ -100,6 +100,8 @@ class BuildCache:
     scans: dict[str, PageScan] = field(default_factory=dict)
     output_dir: str = ""
     project: str = ""
+    # Why the saved cache was not used (for --verbose); never saved.
+    note: str = ""
 
     @classmethod
     def load(cls, folder: Path, project: Path) -> BuildCache:
@@ -110,8 +112,13 @@ class BuildCache:
         try:
             with _collector_paused():
                 return _decode(json.loads(_read_own_file(folder / CACHE_FILE)), fresh)
-        except (OSError, ValueError, TypeError, KeyError, IndexError, RecursionError):
+        except FileNotFoundError:
             return fresh
+        except _Foreign as reason:
+            fresh.note = f"The saved cache was not used: it was {reason}."
+        except (OSError, ValueError, TypeError, KeyError, IndexError, RecursionError):
+            fresh.note = "The saved cache was not used: it was damaged."
+        return fresh
 
     def save(self, folder: Path) -> None:
         """Write the cache atomically (a half-written cache must never be read back)."""
@@ -247,6 +254,10 @@ class _Unfit(ValueError):
     """The cache file (or a value to save in it) is not what this format holds."""
 
 
+class _Foreign(Exception):
+    """The cache file is sound but not for this build: it says whose it is."""
+
+
 @contextlib.contextmanager
 def _collector_paused() -> Iterator[None]:
     """Loading a large cache makes a million small objects and no cycles; the cyclic garbage
@@ -266,7 +277,7 @@ def _read_own_file(path: Path) -> bytes:
     with os.fdopen(handle, "rb") as stream:
         info = os.fstat(stream.fileno())
         if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid():
-            raise _Unfit("not a cache file of ours")
+            raise _Foreign("not a file of this user's")
         return stream.read()
 
 
@@ -288,9 +299,12 @@ def _encode(cache: BuildCache) -> dict[str, Any]:
 
 def _decode(document: Any, fresh: BuildCache) -> BuildCache:
     """The cache a document describes, if it is this format, engine and project's (else raise)."""
-    header = (document["format"], document["engine"], document["project"])
-    if header != (FORMAT, fresh.engine, fresh.project):
-        raise _Unfit("a cache of another format, engine or project")
+    if document["format"] != FORMAT:
+        raise _Foreign("written in another format")
+    if document["engine"] != fresh.engine:
+        raise _Foreign("made by other engine code or libraries")
+    if document["project"] != fresh.project:
+        raise _Foreign("made for another project folder")
     return BuildCache(
         fresh.engine,
         {_str(name): _decode_parsed(row) for name, row in _dict(document["parsed"]).items()},

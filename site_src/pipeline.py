@@ -98,6 +98,7 @@ class BuildResult:
     output_dir: Path | None
     changed: tuple[str, ...] = ()
     rendered: tuple[str, ...] = ()
+    cache_note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +196,7 @@ def build_site(
         output,
         tuple(changed),
         rendered,
+        store.note,
     )
 
 

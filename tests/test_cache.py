@@ -173,7 +173,7 @@ def wrong_shapes(document: dict[str, object]) -> list[object]:
 
 def test_missing_corrupt_or_foreign_caches_load_empty(tmp_path: Path) -> None:
     folder = tmp_path / "cache"
-    assert BuildCache.load(folder, PROJECT).files == {}
+    assert BuildCache.load(folder, PROJECT) == BuildCache(engine_digest(), project=str(PROJECT))
     document = saved_document(tmp_path)
     raw = (folder / CACHE_FILE).read_bytes()
     damages = [b"", raw[: len(raw) // 2], raw[:-1], b"\x80\x05garbage", b"[" * 100_000]
@@ -181,9 +181,17 @@ def test_missing_corrupt_or_foreign_caches_load_empty(tmp_path: Path) -> None:
     for damage in damages:
         (folder / CACHE_FILE).write_bytes(damage)
         loaded = BuildCache.load(folder, PROJECT)
-        assert loaded == BuildCache(engine_digest(), project=str(PROJECT)), damage[:200]
+        assert loaded.note.startswith("The saved cache was not used: it was "), damage[:200]
+        fresh = BuildCache(engine_digest(), project=str(PROJECT), note=loaded.note)
+        assert loaded == fresh, damage[:200]
     (folder / CACHE_FILE).write_bytes(raw)
-    assert BuildCache.load(folder, PROJECT / "elsewhere").files == {}
+    assert BuildCache.load(folder, PROJECT / "elsewhere").note == (
+        "The saved cache was not used: it was made for another project folder."
+    )
+    (folder / CACHE_FILE).write_bytes(json.dumps({**document, "engine": "old"}).encode())
+    assert BuildCache.load(folder, PROJECT).note == (
+        "The saved cache was not used: it was made by other engine code or libraries."
+    )
 
 
 def test_a_planted_pickle_is_never_loaded_and_is_removed_on_save(tmp_path: Path) -> None:

@@ -111,3 +111,13 @@ def test_a_planted_pickle_cache_runs_nothing(sample: Path, tmp_path: Path) -> No
     assert run(sample).returncode == 0
     assert not marker.exists()
     assert sorted(p.name for p in (sample / ".site_cache").iterdir()) == [CACHE_FILE]
+
+
+def test_verbose_says_why_the_saved_cache_was_not_used(sample: Path) -> None:
+    assert run(sample).returncode == 0
+    trusted = run(sample, "--verbose")
+    assert trusted.returncode == 0 and "saved cache" not in trusted.stdout
+    (sample / ".site_cache" / CACHE_FILE).write_text('{"format": 1}')
+    result = run(sample, "--verbose")
+    assert result.returncode == 0, result.stderr
+    assert "The saved cache was not used: it was damaged.\nRendered 4 of 4 pages" in result.stdout
