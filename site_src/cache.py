@@ -3,16 +3,16 @@
 Every output file has a key, the hash of everything its bytes depend on; a later build reuses a
 file whose key is unchanged and whose bytes on disk are still the ones the cache recorded. Keys:
 
-- a page: its source bytes + the site digest (engine and library versions, config, templates,
-  data, static asset hashes, and the site index: every page's title, URL, order and the nav,
-  which any template may show);
+- a page: its source bytes + the site digest (the engine's own code, Python and library
+  versions, config, templates, data, static asset hashes, and the site index: every page's
+  title, URL, order and the nav, which any template may show);
 - the generated files (404, sitemap, robots, ...): the site digest alone.
 
 The cache also keeps each source's parsed front matter (by source hash, so a no-op build parses
 no YAML) and each page's link scan (ids + refs, so the link check stays complete when only one
 page is rendered again). It lives in `config.cache_dir`, or in memory in a long-running process:
 
-    cache = BuildCache.load(config.cache_dir)   # empty if missing, corrupt or from another engine
+    cache = BuildCache.load(config.cache_dir, config.root)  # empty if missing, damaged or stale
     result = build_site(config, cache=cache)    # updates `cache` only if the build succeeds
     cache.save(config.cache_dir)
 """
