@@ -316,7 +316,7 @@ from pathlib import Path
 from site_src import load_config, build_site
 from site_src.cache import BuildCache
 config = load_config(Path("."))
-cache = BuildCache.load(config.cache_dir)
+cache = BuildCache.load(config.cache_dir, config.root)
 build_site(config, cache=cache)
 page = Path("content/page-00002.md")
 times = []

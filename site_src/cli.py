@@ -239,6 +239,8 @@ def details(result: BuildResult, config: Config) -> str:
     lines = [f"Base URL: {config.base_url} (links start with {config.base_path})"]
     if result.output_dir is not None:
         lines.append(f"Output folder: {result.output_dir}")
+    if result.cache_note:
+        lines.append(result.cache_note)
     lines.append(
         f"Rendered {len(result.rendered)} of {result.pages} pages (the rest from the cache)."
     )

@@ -383,14 +383,20 @@ def _check_folders(
                     "Point it at a folder of its own: everything in .git stays private.",
                 )
             )
-    flagged = False
+    flagged = set()
     for key in ("output_dir", "cache_dir"):
         reason = _danger(
             getattr(config, key), config.root, [s for s in sources if s != config.root]
         )
         if reason:
-            flagged = True
-            errors.append(SiteError(f"{key} {written[key]!r} {reason}", origins.get(key), HINT))
+            flagged.add(key)
+            hint = CACHE_HINT if key == "cache_dir" else HINT
+            errors.append(SiteError(f"{key} {written[key]!r} {reason}", origins.get(key), hint))
+    if "cache_dir" not in flagged and config.root not in config.cache_dir.parents:
+        # The cache decides what a build may skip: a folder others can write to could lie to it.
+        flagged.add("cache_dir")
+        message = f"cache_dir {written['cache_dir']!r} is outside the project folder"
+        errors.append(SiteError(message, origins.get("cache_dir"), CACHE_HINT))
     out, cache = config.output_dir, config.cache_dir
     if not flagged and (out == cache or out in cache.parents or cache in out.parents):
         errors.append(
@@ -406,6 +412,7 @@ def _check_folders(
 
 
 HINT = "Use a folder of its own inside or beside the project, such as _site."
+CACHE_HINT = "Keep the cache in a folder of its own inside the project, such as .site_cache."
 
 
 def _danger(folder: Path, root: Path, protected: list[Path]) -> str | None:

@@ -105,6 +105,7 @@ class BuildResult:
     output_dir: Path | None
     changed: tuple[str, ...] = ()
     rendered: tuple[str, ...] = ()
+    cache_note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +163,7 @@ def build_site(
     error at the template line it was running (an endless loop would otherwise hang the build).
     """
     started = time.perf_counter()
-    store = cache if cache is not None else BuildCache.load(config.cache_dir)
+    store = cache if cache is not None else BuildCache.load(config.cache_dir, config.root)
     errors: list[SiteError] = []
     # Load and parse: sources are hashed; front matter is parsed only where the hash is new.
     processes = processes or worker_count()
@@ -209,6 +210,7 @@ def build_site(
         output,
         tuple(changed),
         rendered,
+        store.note,
     )
 
 
@@ -571,7 +573,10 @@ def make_outputs(
     """Render the planned pages (in parallel), keep the rest, add generated files and assets,
     then check every link of the whole site against the whole site."""
     new = BuildCache(
-        store.engine or engine_digest(), inputs.parsed, output_dir=str(config.output_dir)
+        store.engine or engine_digest(),
+        inputs.parsed,
+        output_dir=str(config.output_dir),
+        project=str(config.root),
     )
     # Pages whose source failed to load still count as existing: one error each is enough.
     urls = {**inputs.failed, **{page.source: page.url for page in inputs.pages}}

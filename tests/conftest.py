@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -93,3 +94,17 @@ def run_cli(
         env=environment,
         timeout=120,
     )
+
+
+class Payload:
+    """An object whose unpickling runs a shell command."""
+
+    def __init__(self, command: str) -> None:
+        self.command = command
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (os.system, (self.command,))
+
+
+def planted_pickle(marker: Path) -> bytes:
+    return pickle.dumps(Payload(f"touch '{marker}'"))

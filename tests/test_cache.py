@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
+import json
 import os
+from dataclasses import fields, replace
 from pathlib import Path
 
 from site_src.cache import (
     CACHE_FILE,
+    OLD_CACHE_FILES,
     BuildCache,
     FileRecord,
     Parsed,
@@ -16,13 +20,18 @@ from site_src.cache import (
     record_of,
     trusted_files,
 )
+from site_src.errors import Location, SiteError
 from site_src.links import PageScan
 from site_src.model import FrontMatter, Link, Page
+
+from .conftest import planted_pickle
+
+PROJECT = Path("/projects/site")
 
 
 def a_cache(out: Path) -> BuildCache:
     out.mkdir(parents=True, exist_ok=True)
-    cache = BuildCache(engine_digest(), output_dir=str(out))
+    cache = BuildCache(engine_digest(), output_dir=str(out), project=str(PROJECT))
     for name in ("index.html", "a/index.html"):
         path = out / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -31,30 +40,188 @@ def a_cache(out: Path) -> BuildCache:
     return cache
 
 
+# Everything YAML's safe loader can make, in the places JSON has no word for.
+EXTRA = {
+    "text": "ä \u2028 </script>",
+    "numbers": [0, -1, 2**80, 1.5, float("inf"), True, None],
+    "when": datetime.date(2025, 9, 24),
+    "at": datetime.datetime(
+        2025, 9, 24, 9, 30, tzinfo=datetime.timezone(datetime.timedelta(hours=8))
+    ),
+    "raw": b"\x00\xff",
+    "set": {1, 2},
+    "pairs": [("a", 1)],
+    "keys": {1: "one", None: "none", datetime.date(2025, 1, 1): "day", (1, 2): "tuple"},
+    "$tagged": {"$date": "not a date"},
+}
+
+
+def a_page(source: str) -> Page:
+    meta = FrontMatter(
+        "A",
+        "About A",
+        "a-slug",
+        "other.html",
+        3,
+        True,
+        datetime.date(2025, 9, 24),
+        EXTRA,
+        {"title": 2, "$odd": 3},
+    )
+    return Page(source, "/a/", meta, "", 9, "")
+
+
 def test_a_saved_cache_loads_back_equal(tmp_path: Path) -> None:
     cache = a_cache(tmp_path / "out")
-    page = Page("content/a.md", "/a/", FrontMatter("A", lines={"title": 2}), "", 4, "")
-    cache.parsed["content/a.md"] = Parsed("digest", page, ())
+    warning = SiteError("odd", Location("content/a.md", 3, 1), "a hint", severity="warning")
+    cache.parsed["content/a.md"] = Parsed("digest", a_page("content/a.md"), (warning,), 10, 20)
+    cache.parsed["content/b.md"] = Parsed("digest", a_page("content/b.md"), ())
     cache.scans["a/index.html"] = PageScan(
-        "/a/", "content/a.md", frozenset({"x"}), (("/b/", 3),), (), (Link("/b/", 5, 2),)
+        "/a/",
+        "content/a.md",
+        frozenset({"x"}),
+        (("/b/", 3),),
+        (("x", 4),),
+        (Link("/b/", 5, 2), Link("#x", 6)),
+        frozenset({"/c/"}),
     )
     cache.save(tmp_path / "cache")
-    assert BuildCache.load(tmp_path / "cache") == cache
+    loaded = BuildCache.load(tmp_path / "cache", PROJECT)
+    (saved,) = loaded.parsed["content/a.md"].warnings
+    for each in (cache, loaded):  # errors are exceptions: equal only to themselves
+        each.parsed["content/a.md"] = replace(each.parsed["content/a.md"], warnings=())
+    assert loaded == cache
+    extra = loaded.parsed["content/a.md"].page.meta.extra
+    assert [type(value) for value in extra.values()] == [type(value) for value in EXTRA.values()]
+    assert [type(key) for key in extra["keys"]] == [type(key) for key in EXTRA["keys"]]
+    assert (saved.message, saved.where, saved.hint, saved.severity) == (
+        "odd",
+        Location("content/a.md", 3, 1),
+        "a hint",
+        "warning",
+    )
     assert [p.name for p in (tmp_path / "cache").iterdir()] == [CACHE_FILE]
+
+
+def test_the_cache_file_holds_every_field_of_what_it_saves() -> None:
+    """Adding a field to one of these values must come with a change of the cache format."""
+    assert [f.name for f in fields(FrontMatter)] == [
+        *("title", "description", "slug", "template", "order", "draft", "date", "extra", "lines")
+    ]
+    assert [f.name for f in fields(Page)] == [
+        *("source", "url", "meta", "markdown", "body_line", "text")
+    ]
+    assert [f.name for f in fields(PageScan)] == [
+        *("url", "origin", "ids", "refs", "duplicate_ids", "body_links", "reported")
+    ]
+    assert [f.name for f in fields(Parsed)] == ["digest", "page", "warnings", "size", "mtime_ns"]
+    assert [f.name for f in fields(FileRecord)] == ["key", "digest", "size", "mtime_ns", "inode"]
+    assert [f.name for f in fields(Link)] == ["href", "line", "column"]
+    assert [f.name for f in fields(Location)] == ["path", "line", "column"]
+
+
+def test_front_matter_the_format_cannot_hold_is_left_for_the_next_build(tmp_path: Path) -> None:
+    cache = a_cache(tmp_path / "out")
+    bomb: list[object] = ["x"] * 10
+    for _ in range(8):  # a YAML alias bomb: a billion strings that share 10 lists
+        bomb = [bomb] * 10
+    looped: list[object] = []
+    looped.append(looped)
+    kept = Parsed("digest", a_page("content/kept.md"), ())
+    cache.parsed["content/kept.md"] = kept
+    for name, value in (("bomb", bomb), ("loop", looped), ("object", object())):
+        page = a_page(f"content/{name}.md")
+        meta = FrontMatter("T", extra={"value": value})
+        cache.parsed[page.source] = Parsed("d", Page(page.source, "/x/", meta, "", 1, ""), ())
+    cache.save(tmp_path / "cache")
+    assert (tmp_path / "cache" / CACHE_FILE).stat().st_size < 100_000
+    assert BuildCache.load(tmp_path / "cache", PROJECT).parsed == {"content/kept.md": kept}
+
+
+def saved_document(tmp_path: Path) -> dict[str, object]:
+    cache = a_cache(tmp_path / "out")
+    cache.parsed["content/a.md"] = Parsed("digest", a_page("content/a.md"), ())
+    cache.save(tmp_path / "cache")
+    document: dict[str, object] = json.loads((tmp_path / "cache" / CACHE_FILE).read_bytes())
+    assert BuildCache.load(tmp_path / "cache", PROJECT).files
+    return document
+
+
+def wrong_shapes(document: dict[str, object]) -> list[object]:
+    """Documents that are almost a cache: each must be refused as a whole."""
+    row = document["files"]["index.html"]  # type: ignore[index]
+    return [
+        [],
+        {},
+        "text",
+        {**document, "format": 0},
+        {**document, "format": 2},
+        {**document, "engine": "another engine"},
+        {**document, "project": "/projects/another"},
+        {**document, "parsed": []},
+        {**document, "files": {"index.html": [*row, 1]}},
+        {**document, "files": {"index.html": ["key", "digest", "12", 1, 2]}},
+        {**document, "files": {"index.html": {"key": "k"}}},
+        {
+            **document,
+            "scans": {"a": ["/a/", "o", ["x"], [], [], [], [], ["#x"], [1, 2], [None], []]},
+        },
+        {**document, "scans": {"a": ["/a/", "o", [1], [], [], [], [], [], [], [], []]}},
+        {**document, "parsed": {"content/a.md": ["d", 1, 2, ["s", "u", "", 1, ""], [], []]}},
+    ]
 
 
 def test_missing_corrupt_or_foreign_caches_load_empty(tmp_path: Path) -> None:
     folder = tmp_path / "cache"
-    assert BuildCache.load(folder).files == {}
-    folder.mkdir()
-    for damage in (b"", b"\x80\x05garbage", b"just text"):
+    assert BuildCache.load(folder, PROJECT) == BuildCache(engine_digest(), project=str(PROJECT))
+    document = saved_document(tmp_path)
+    raw = (folder / CACHE_FILE).read_bytes()
+    damages = [b"", raw[: len(raw) // 2], raw[:-1], b"\x80\x05garbage", b"[" * 100_000]
+    damages += [json.dumps(shape).encode() for shape in wrong_shapes(document)]
+    for damage in damages:
         (folder / CACHE_FILE).write_bytes(damage)
-        loaded = BuildCache.load(folder)
-        assert loaded.files == {} and loaded.engine == engine_digest()
-    stale = a_cache(tmp_path / "out")
-    stale.engine = "an older engine"
-    stale.save(folder)
-    assert BuildCache.load(folder).files == {}
+        loaded = BuildCache.load(folder, PROJECT)
+        assert loaded.note.startswith("The saved cache was not used: it was "), damage[:200]
+        fresh = BuildCache(engine_digest(), project=str(PROJECT), note=loaded.note)
+        assert loaded == fresh, damage[:200]
+    (folder / CACHE_FILE).write_bytes(raw)
+    assert BuildCache.load(folder, PROJECT / "elsewhere").note == (
+        "The saved cache was not used: it was made for another project folder."
+    )
+    (folder / CACHE_FILE).write_bytes(json.dumps({**document, "engine": "old"}).encode())
+    assert BuildCache.load(folder, PROJECT).note == (
+        "The saved cache was not used: it was made by other engine code or libraries."
+    )
+
+
+def test_a_planted_pickle_is_never_loaded_and_is_removed_on_save(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    (folder / OLD_CACHE_FILES[0]).write_bytes(planted_pickle(marker))
+    assert BuildCache.load(folder, PROJECT).files == {}
+    assert not marker.exists()
+    a_cache(tmp_path / "out").save(folder)
+    assert [p.name for p in folder.iterdir()] == [CACHE_FILE]
+    assert not marker.exists()
+
+
+def test_a_cache_file_that_is_a_link_a_pipe_or_not_ours_is_not_read(tmp_path: Path) -> None:
+    saved_document(tmp_path)
+    folder = tmp_path / "cache"
+    elsewhere = tmp_path / "elsewhere.json"
+    os.replace(folder / CACHE_FILE, elsewhere)
+    (folder / CACHE_FILE).symlink_to(elsewhere)
+    assert BuildCache.load(folder, PROJECT).files == {}
+    (folder / CACHE_FILE).unlink()
+    os.mkfifo(folder / CACHE_FILE)  # opening a pipe to read would wait for a writer forever
+    assert BuildCache.load(folder, PROJECT).files == {}
+    (folder / CACHE_FILE).unlink()
+    os.replace(elsewhere, folder / CACHE_FILE)
+    assert BuildCache.load(folder, PROJECT).files
+    if os.geteuid() == 0:  # only root can give a file away
+        os.chown(folder / CACHE_FILE, 12345, -1)
+        assert BuildCache.load(folder, PROJECT).files == {}
 
 
 def test_untouched_output_is_trusted_exactly(tmp_path: Path) -> None:

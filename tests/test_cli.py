@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 
 import site_src
+from site_src.cache import CACHE_FILE, OLD_CACHE_FILES
 
-from .conftest import REPO, run_cli
+from .conftest import REPO, planted_pickle, run_cli
 
 run = run_cli
 
@@ -120,3 +121,25 @@ def test_version_answers_however_the_program_is_run(tmp_path: Path) -> None:
             )
             assert (result.returncode, result.stdout) == (0, expected), (command, args)
     assert not any(tmp_path.iterdir()), "--version wrote nothing"
+
+
+def test_a_planted_pickle_cache_runs_nothing(sample: Path, tmp_path: Path) -> None:
+    """Earlier versions kept the cache as a pickle, which runs code when it is loaded."""
+    marker = tmp_path / "ran"
+    (sample / ".site_cache").mkdir()
+    (sample / ".site_cache" / OLD_CACHE_FILES[0]).write_bytes(planted_pickle(marker))
+    assert run(sample, "check").returncode == 0
+    assert not marker.exists()
+    assert run(sample).returncode == 0
+    assert not marker.exists()
+    assert sorted(p.name for p in (sample / ".site_cache").iterdir()) == [CACHE_FILE]
+
+
+def test_verbose_says_why_the_saved_cache_was_not_used(sample: Path) -> None:
+    assert run(sample).returncode == 0
+    trusted = run(sample, "--verbose")
+    assert trusted.returncode == 0 and "saved cache" not in trusted.stdout
+    (sample / ".site_cache" / CACHE_FILE).write_text('{"format": 1}')
+    result = run(sample, "--verbose")
+    assert result.returncode == 0, result.stderr
+    assert "The saved cache was not used: it was damaged.\nRendered 4 of 4 pages" in result.stdout

@@ -306,6 +306,24 @@ def test_a_symlink_source_folder_pointing_outside_is_refused(tmp_path: Path) -> 
     ]
 
 
+@pytest.mark.parametrize("value", ["/var/tmp", "/tmp/site-cache", "/etc/site-cache", "../cache"])
+def test_a_cache_folder_outside_the_project_is_refused(tmp_path: Path, value: str) -> None:
+    root = project(tmp_path, f"cache_dir: {value}\n")
+    assert problems(root) == [
+        f"site.yml:1:1: error: cache_dir {value!r} is outside the project folder"
+    ]
+
+
+def test_a_cache_folder_linked_to_a_shared_folder_is_refused(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o777)
+    root = project(tmp_path, "title: T\n")
+    (root / ".site_cache").symlink_to(shared, target_is_directory=True)
+    assert problems(root) == ["error: cache_dir '.site_cache' is outside the project folder"]
+    (root / ".site_cache").unlink()
+    assert problems(root) == []
+
+
 def test_output_and_cache_may_not_overlap(tmp_path: Path) -> None:
     root = project(tmp_path, "output_dir: build\ncache_dir: build/cache\n")
     assert problems(root) == [

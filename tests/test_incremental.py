@@ -6,11 +6,16 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+import site_src
 from bench.generate import write_site
 from site_src.cache import CACHE_FILE, BuildCache
 from site_src.config import Config
@@ -183,14 +188,56 @@ def test_a_corrupt_cache_means_a_full_build(site: Path, tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda raw: raw[: len(raw) // 2],
+        lambda raw: raw.replace(b'"files":{', b'"files":{"stray.html":[1,2],', 1),
+        lambda raw: b'{"format": 1}',
+    ],
+)
+def test_a_truncated_or_misshapen_cache_means_a_full_build(
+    site: Path, tmp_path: Path, damage: Callable[[bytes], bytes]
+) -> None:
+    build(site)
+    path = site / ".site_cache" / CACHE_FILE
+    path.write_bytes(damage(path.read_bytes()))
+    (site / "_site" / "index.html").write_text("stale")  # only a full build repairs both
+    result = build(site)
+    assert set(result.rendered) == ALL_PAGES
+    assert {n: d for n, (d, _, _) in snapshot(site / "_site").items()} == clean_build(
+        site, tmp_path
+    )
+
+
+def test_a_cache_from_another_project_is_not_used(site: Path, tmp_path: Path) -> None:
+    """Another project's cache describes other files, even where names, sizes and times match."""
+    long_ago = time.time_ns() - 86_400 * 10**9
+    for path in (site / "content").glob("*.md"):
+        os.utime(path, ns=(long_ago, long_ago))
+    build(site)
+    other = tmp_path / "other"
+    shutil.copytree(site, other, ignore=shutil.ignore_patterns("_site"))
+    source = other / "content" / "page-00003.md"
+    text = source.read_text(encoding="utf-8")
+    title = re.search(r"^title: (.*)$", text, re.M)[1]  # type: ignore[index]
+    source.write_text(text.replace(title, title[::-1], 1), encoding="utf-8")
+    os.utime(source, ns=(long_ago, long_ago))
+    build(other)
+    assert title[::-1] in (other / "_site" / "page-00003" / "index.html").read_text()
+    assert {n: d for n, (d, _, _) in snapshot(other / "_site").items()} == clean_build(
+        other, tmp_path
+    )
+
+
 def test_a_cache_from_another_engine_version_means_a_full_build(site: Path) -> None:
     build(site)
     folder = site / ".site_cache"
-    cache = BuildCache.load(folder)
+    cache = BuildCache.load(folder, site)
     assert cache.files
     cache.engine = "site_src 0.0.0 with other libraries"
     cache.save(folder)
-    assert not BuildCache.load(folder).files
+    assert not BuildCache.load(folder, site).files
     assert set(build(site).rendered) == ALL_PAGES
 
 
@@ -243,3 +290,36 @@ def test_check_mode_uses_the_cache_but_writes_nothing(site: Path) -> None:
         build(site, write=False)
     assert snapshot(site / "_site") == before
     assert os.stat(site / ".site_cache" / CACHE_FILE).st_mtime_ns == cache_stat.st_mtime_ns
+
+
+def build_with_engine(root: Path, engine: Path) -> None:
+    """`python -m site_src` in `root` as a user runs it, importing the engine found in `engine`."""
+    environment = {k: v for k, v in os.environ.items() if k != "SITE_BASE_URL"}
+    environment["PYTHONPATH"] = str(engine)
+    done = subprocess.run(
+        [sys.executable, "-m", "site_src", "--quiet"],
+        cwd=root,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_an_edit_of_the_engine_code_renders_everything_again(site: Path, tmp_path: Path) -> None:
+    """Same version number, different code: the cache must not keep what the old code made."""
+    engine = tmp_path / "engine"
+    package = Path(site_src.__file__).parent
+    shutil.copytree(package, engine / "site_src", ignore=shutil.ignore_patterns("__pycache__"))
+    build_with_engine(site, engine)
+    before = snapshot(site / "_site")
+    edit(engine / "site_src" / "markdown.py", 'permalinkSymbol="#"', 'permalinkSymbol="§"')
+    build_with_engine(site, engine)
+    after = {n: d for n, (d, _, _) in snapshot(site / "_site").items()}
+    assert after != {n: d for n, (d, _, _) in before.items()}
+    assert "§</a>" in after["index.html"].decode()
+    clean = tmp_path / "clean"
+    shutil.copytree(site, clean, ignore=shutil.ignore_patterns("_site", ".site_cache"))
+    build_with_engine(clean, engine)
+    assert after == {n: d for n, (d, _, _) in snapshot(clean / "_site").items()}
