@@ -27,6 +27,7 @@ PROJECT = {
     "data/event.yml": "name: Yunqi\n",
     "static/site.css": "a{}",
     "README.md": "# the project\n",
+    "site.yml": "base_url: https://example.org/\n",
 }
 SECRET = "[remote]\n\turl = https://x-access-token:SECRET@github.com/o/r\n"
 FIFO = "the file is a named pipe (FIFO), not a regular file; it was not read"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from site_src.config import load_config
-from site_src.content import load_data, parse_page
+from site_src.content import Unloaded, load_data, parse_page
 from site_src.errors import SiteError, parse_yaml
 from site_src.model import Source
 from site_src.safe_yaml import ALIAS_VALUE_LIMIT
@@ -39,7 +39,7 @@ def data_problem(yaml_text: str, tmp_path: Path) -> SiteError:
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "a.yml").write_text(yaml_text, encoding="utf-8")
     data, errors = load_data(load_config(tmp_path, environ={}))
-    assert data == {}
+    assert list(data) == ["a"] and isinstance(data["a"], Unloaded)
     (error,) = errors
     return error
 
