@@ -44,7 +44,7 @@ from .model import FrontMatter, Link, Page
 CACHE_FILE = "build-cache.json"
 # Caches of earlier versions: never read (a pickle can run code when loaded), removed on save.
 OLD_CACHE_FILES = ("build-cache.pickle",)
-FORMAT = 1
+FORMAT = 2
 LIBRARIES = (
     "jinja2",
     "markupsafe",
@@ -407,12 +407,13 @@ def _encode_scan(scan: PageScan) -> list[Any]:
         [link.line for link in links],
         [link.column for link in links],
         list(scan.reported),
+        [_encode_error(warning) for warning in scan.warnings],
     ]
 
 
 def _decode_scan(row: Any) -> PageScan:
     url, origin, ids, refs, ref_lines, duplicates, duplicate_lines = row[:7]
-    hrefs, lines, columns, reported = row[7:]
+    hrefs, lines, columns, reported, warnings = row[7:]
     if len(hrefs) != len(lines) or len(hrefs) != len(columns):
         raise _Unfit("links of different lengths")
     return PageScan(
@@ -423,6 +424,7 @@ def _decode_scan(row: Any) -> PageScan:
         tuple(zip(_column(duplicates, str), _column(duplicate_lines, int), strict=True)),
         tuple(map(Link, _column(hrefs, str), _column(lines, int), _column(columns, int, None))),
         frozenset(_column(reported, str)),
+        tuple(_decode_error(item) for item in _list(warnings)),
     )
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from site_src.cache import (
     CACHE_FILE,
+    FORMAT,
     OLD_CACHE_FILES,
     BuildCache,
     FileRecord,
@@ -112,7 +113,7 @@ def test_the_cache_file_holds_every_field_of_what_it_saves() -> None:
         *("source", "url", "meta", "markdown", "body_line", "text")
     ]
     assert [f.name for f in fields(PageScan)] == [
-        *("url", "origin", "ids", "refs", "duplicate_ids", "body_links", "reported")
+        *("url", "origin", "ids", "refs", "duplicate_ids", "body_links", "reported", "warnings")
     ]
     assert [f.name for f in fields(Parsed)] == ["digest", "page", "warnings", "size", "mtime_ns"]
     assert [f.name for f in fields(FileRecord)] == ["key", "digest", "size", "mtime_ns", "inode"]
@@ -154,8 +155,8 @@ def wrong_shapes(document: dict[str, object]) -> list[object]:
         [],
         {},
         "text",
-        {**document, "format": 0},
-        {**document, "format": 2},
+        {**document, "format": FORMAT - 1},
+        {**document, "format": FORMAT + 1},
         {**document, "engine": "another engine"},
         {**document, "project": "/projects/another"},
         {**document, "parsed": []},
