@@ -139,7 +139,7 @@ def test_verbose_says_why_the_saved_cache_was_not_used(sample: Path) -> None:
     assert run(sample).returncode == 0
     trusted = run(sample, "--verbose")
     assert trusted.returncode == 0 and "saved cache" not in trusted.stdout
-    (sample / ".site_cache" / CACHE_FILE).write_text('{"format": 1}')
+    (sample / ".site_cache" / CACHE_FILE).write_text('{"format": ')
     result = run(sample, "--verbose")
     assert result.returncode == 0, result.stderr
     assert "The saved cache was not used: it was damaged.\nRendered 4 of 4 pages" in result.stdout
