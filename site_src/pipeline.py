@@ -75,6 +75,7 @@ from .render import (
     render_robots,
     render_sitemap,
 )
+from .theme import asset_source, theme_digest, with_theme_assets
 
 # A source modified less than this long before a build is read again by the next build, even
 # if its size and time stamp look the same (time stamps are only as fine as the kernel's clock).
@@ -213,7 +214,7 @@ def load_inputs(
     errors += problems
     data, problems = load_data(config)
     errors += problems
-    assets = collect_assets(config.static_dir, config.root)
+    assets = with_theme_assets(collect_assets(config.static_dir, config.root))
     templates = read_templates(config)
     warnings = [warning for entry in parsed.values() for warning in entry.warnings]
     pages = [e.page for e in parsed.values() if config.drafts or not e.page.meta.draft]
@@ -226,6 +227,7 @@ def load_inputs(
     urls = {page.source: page.url for page in pages}
     digest = digest_of(
         engine_digest(),
+        theme_digest(),
         repr(config),
         digest_texts(templates),
         digest_texts(data_files(config)),
@@ -610,6 +612,6 @@ def place_assets(
         elif staging is not None:
             target = safe_target(staging, asset.output)
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(config.static_dir / asset.logical, target)
+            shutil.copyfile(asset_source(config.static_dir, asset.logical), target)
             new.files[asset.output] = record_of(target, asset.digest, asset.digest)
     return {asset.output for asset in assets.values()}

@@ -20,6 +20,7 @@ from markupsafe import Markup
 from .config import Config
 from .errors import Location, SiteError, from_jinja_error, project_path
 from .model import Asset, NavItem, Page, PageView, RenderedBody
+from .theme import template_loader
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +41,7 @@ class SiteView:
 def make_environment(config: Config, assets: Mapping[str, Asset]) -> jinja2.Environment:
     """A Jinja environment for one build, with the URL helpers bound to this build's base URL."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(config.templates_dir)),
+        loader=template_loader(config.templates_dir),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
