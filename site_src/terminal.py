@@ -96,7 +96,9 @@ def actions_annotations(problems: Sequence[SiteError], root: Path, cwd: Path) ->
     for problem in problems:
         record = problem_record(problem, root, cwd)
         names = (("file", "file"), ("line", "line"), ("col", "column"))
-        props = [f"{name}={_escape_property(str(record[key]))}" for name, key in names if record[key]]
+        props = [
+            f"{name}={_escape_property(str(record[key]))}" for name, key in names if record[key]
+        ]
         message = problem.message + (f"\n{problem.hint}" if problem.hint else "")
         if problem.where and not record["file"]:
             message = f"{problem.where}: {message}"
