@@ -1,8 +1,10 @@
-"""The command line: build (default), check, deploy. The only module that prints or exits."""
+"""The command line: build (default), check, deploy, serve, new, init. The only module that
+prints or exits."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,22 +15,59 @@ from .config import Config, absolute_base_problem, load_config
 from .deploy import deploy
 from .devserver import Event, Listening, ServeOptions, serve
 from .errors import BuildFailed, SiteError, format_text, sort_problems
+from .init import create_project
 from .output import Published
 from .pipeline import BuildResult, build_site
 from .scaffold import create_page, plan_page
+from .terminal import (
+    Progress,
+    actions_annotations,
+    format_problems,
+    json_report,
+    under_github_actions,
+    wants_colour,
+)
 
-COMMANDS = ("build", "check", "deploy", "serve", "new")
+COMMANDS = ("build", "check", "deploy", "serve", "new", "init")
 
 
-def make_parser() -> argparse.ArgumentParser:
+def program_name(argv0: str) -> str:
+    """How the user ran us, for usage lines: site-src, python -m site_src or build.py."""
+    name = os.path.basename(argv0)
+    if name == "__main__.py":
+        return "python -m site_src"
+    return name if name in ("build.py", "site-src") else "site-src"
+
+
+class FullHelp(argparse.Action):
+    """`--help` before any command: every command with all its options, on one page."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_args: object, **_kwargs: object) -> None:
+        print(full_help(parser))
+        parser.exit()
+
+
+def full_help(parser: argparse.ArgumentParser) -> str:
+    parts = [parser.format_help()]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in dict.fromkeys(action.choices.values()):
+                parts.append(sub.format_help())
+    return "\n".join(parts).rstrip("\n")
+
+
+def make_parser(prog: str = "site-src") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="build.py",
+        prog=prog,
         description="Build the site from content/ and templates/ into _site/.",
         epilog=(
             "Commands: build (default), check (validate without writing), deploy (to gh-pages), "
-            "serve (live preview), new (start a page)."
+            "serve (live preview), new (start a page), init (start a site). "
+            f"Each command's options follow; `{prog} COMMAND --help` shows one command."
         ),
+        add_help=False,
     )
+    parser.add_argument("-h", "--help", action=FullHelp, nargs=0, help="show this help and exit")
     _version_option(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, text in (
@@ -61,7 +100,29 @@ def make_parser() -> argparse.ArgumentParser:
     _common_options(new)
     new.add_argument("title", help='the page title, e.g. "Panel: AI infrastructure"')
     new.add_argument("--name", help="path under the content folder, without .md (e.g. guide/setup)")
+    init = commands.add_parser(
+        "init",
+        help="start a new site in a folder",
+        description="Create a project that builds at once: pages, site.yml, a GitHub Pages "
+        "workflow and a README. Refuses a folder that is not empty, unless --force.",
+    )
+    _version_option(init)
+    init.add_argument("folder", help="the new project's folder (created if missing)")
+    init.add_argument("--title", help="the site's title (default: from the folder's name)")
+    init.add_argument(
+        "--force", action="store_true", help="write into a non-empty folder (same names replaced)"
+    )
+    _format_option(init)
     return parser
+
+
+def _format_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="how to report problems: text, or one JSON document on stdout (default: text)",
+    )
 
 
 def _version_option(parser: argparse.ArgumentParser) -> None:
@@ -81,6 +142,7 @@ def _common_options(parser: argparse.ArgumentParser) -> None:
     noise = parser.add_mutually_exclusive_group()
     noise.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     noise.add_argument("-v", "--verbose", action="store_true", help="print each stage's details")
+    _format_option(parser)
 
 
 def port_number(text: str) -> int:
@@ -99,11 +161,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if not args_list or args_list[0] not in (*COMMANDS, "-h", "--help"):
         args_list.insert(0, "build")
-    args = make_parser().parse_args(args_list)
+    parser = make_parser(program_name(sys.argv[0]))
+    args = parser.parse_args(args_list)
     if args.command is None:
-        make_parser().print_help()
+        print(full_help(parser))
         return 0
+    root = Path(getattr(args, "root", "."))
     try:
+        if args.command == "init":
+            return run_init(args, sys.stdout)
         config = load_config(
             Path(args.root),
             args.config,
@@ -113,9 +179,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return run(args, config, sys.stdout)
     except BuildFailed as failed:
-        return report_failure(failed.errors, args.command, sys.stderr)
+        return report_failure(failed.errors, args, root)
     except SiteError as error:
-        return report_failure([error], args.command, sys.stderr)
+        return report_failure([error], args, root)
     except OSError as exc:
         # The file system refused (disk full, no permission): the user's to fix, not a crash.
         where = f"{exc.filename}: " if exc.filename else ""
@@ -141,10 +207,16 @@ def run(args: argparse.Namespace, config: Config, out: TextIO) -> int:
     refusal = absolute_base_problem(config, deploying=True) if args.command == "deploy" else None
     if refusal is not None:
         raise refusal
-    result = build_site(config, write=args.command != "check", strict=args.strict)
-    if not args.quiet:
+    with Progress(sys.stderr, enabled=not args.quiet and args.format == "text"):
+        result = build_site(config, write=args.command != "check", strict=args.strict)
+    if args.format == "json":
+        print(json_report(sort_problems(result.warnings), True, config.root, Path.cwd()), file=out)
+    elif under_github_actions(os.environ) and result.warnings:
+        print(actions_annotations(sort_problems(result.warnings), config.root, Path.cwd()))
+    if not args.quiet and args.format == "text":
         if result.warnings:
-            print(format_text(sort_problems(result.warnings)) + "\n", file=sys.stderr)
+            colour = wants_colour(sys.stderr, os.environ)
+            print(format_problems(sort_problems(result.warnings), colour) + "\n", file=sys.stderr)
         if args.verbose:
             print(details(result, config), file=out)
         print(summary(result, config, args.command), file=out)
@@ -227,6 +299,24 @@ def relative_to(path: Path, root: Path) -> str:
     return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
 
 
+def run_init(args: argparse.Namespace, out: TextIO) -> int:
+    folder = Path(args.folder)
+    create_project(folder, force=args.force, title=args.title)
+    if args.format == "json":
+        print(json_report([], True, folder, Path.cwd()), file=out)
+        return 0
+    prog = program_name(sys.argv[0])
+    print(
+        f"Created a new site in {folder}/. Next:\n"
+        f"  cd {folder}\n"
+        f"  {prog} serve      # preview at http://127.0.0.1:8000/ while you edit\n"
+        f"  {prog} build      # write the site into _site/\n"
+        "Its README.md says how to publish it on GitHub Pages.",
+        file=out,
+    )
+    return 0
+
+
 def run_new(args: argparse.Namespace, config: Config, out: TextIO) -> int:
     page = plan_page(config, args.title, args.name)
     created = create_page(page, config.root)
@@ -262,8 +352,15 @@ def summary(result: BuildResult, config: Config, command: str) -> str:
     )
 
 
-def report_failure(errors: Sequence[SiteError], command: str, err: TextIO) -> int:
-    print(format_text(sort_problems(errors)), file=err)
+def report_failure(errors: Sequence[SiteError], args: argparse.Namespace, root: Path) -> int:
+    """Every problem, as text (coloured on a terminal) or JSON, plus Actions annotations in CI."""
+    problems, command, err = sort_problems(errors), args.command, sys.stderr
+    if getattr(args, "format", "text") == "json":
+        print(json_report(problems, False, root.resolve(), Path.cwd()))
+        return 1
+    if under_github_actions(os.environ):
+        print(actions_annotations(problems, root.resolve(), Path.cwd()), flush=True)
+    print(format_problems(problems, wants_colour(err, os.environ)), file=err)
     count = sum(1 for e in errors if e.severity == "error") or len(errors)
     if command in ("build", "deploy"):
         closing = "Build failed with {} error(s); the output folder was not changed."

@@ -6,7 +6,8 @@ background (WCAG AA), which is why each mode also sets its own background.
 
 Regenerate the committed copies with:
 
-    python -m site_src.highlight_css static/css/highlight.css tests/sample-project/static/css/highlight.css
+    python -m site_src.highlight_css static/css/highlight.css tests/sample-project/static/css/highlight.css \
+        site_src/theme/static/css/highlight.css
 """
 
 from __future__ import annotations

@@ -78,6 +78,7 @@ from .render import (
     render_robots,
     render_sitemap,
 )
+from .theme import asset_source, with_theme_assets
 from .urls import encode_url
 
 # A source modified less than this long before a build is read again by the next build, even
@@ -283,7 +284,8 @@ def load_inputs(
     failed = {name: probable_url(config, name) for name in failed_sources}
     data, problems = load_data(config)
     errors += problems
-    assets, problems = collect_assets(config.static_dir, Sources.of(config))
+    own_assets, problems = collect_assets(config.static_dir, Sources.of(config))
+    assets = with_theme_assets(own_assets)
     errors += problems
     templates, problems = read_templates(config)
     errors += problems
@@ -768,6 +770,6 @@ def place_assets(
         elif staging is not None:
             target = safe_target(staging, asset.output)
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(config.static_dir / asset.logical, target)
+            shutil.copyfile(asset_source(config.static_dir, asset.logical), target)
             new.files[asset.output] = record_of(target, asset.digest, asset.digest)
     return {asset.output for asset in assets.values()}

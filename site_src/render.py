@@ -29,6 +29,7 @@ from .config import Config
 from .errors import Location, SiteError, decode_text, from_jinja_error, project_path
 from .model import Asset, NavItem, Page, PageView, RenderedBody
 from .paths import Sources, check_target, read_regular
+from .theme import template_loader
 from .urls import BadURL, clean_url, encode_url, has_scheme
 
 # More numbers than any page needs: `range(10**10) | list` would fill memory in one step that no
@@ -67,7 +68,7 @@ class KeysFirstEnvironment(jinja2.Environment):
 def make_environment(config: Config, assets: Mapping[str, Asset]) -> jinja2.Environment:
     """A Jinja environment for one build, with the URL helpers bound to this build's base URL."""
     env = KeysFirstEnvironment(
-        loader=TemplateLoader(config.templates_dir, Sources.of(config)),
+        loader=template_loader(TemplateLoader(config.templates_dir, Sources.of(config))),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,

@@ -15,8 +15,12 @@ from .conftest import REPO, SAMPLE
 
 @pytest.mark.parametrize(
     "path",
-    [REPO / "static/css/highlight.css", SAMPLE / "static/css/highlight.css"],
-    ids=["flagship", "sample"],
+    [
+        REPO / "static/css/highlight.css",
+        SAMPLE / "static/css/highlight.css",
+        REPO / "site_src/theme/static/css/highlight.css",
+    ],
+    ids=["flagship", "sample", "theme"],
 )
 def test_committed_stylesheet_is_the_generated_one(path: Path) -> None:
     assert path.read_text(encoding="utf-8") == stylesheet()

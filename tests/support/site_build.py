@@ -73,7 +73,8 @@ def project_with_showcase(folder: Path) -> Path:
     root = project_root()
     config = load_config(root, environ={})
     folder.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(root / config.source, folder / config.source)
+    if (root / config.source).is_file():  # a bare folder of content has no config file
+        shutil.copy2(root / config.source, folder / config.source)
     for source in (config.content_dir, config.templates_dir, config.static_dir, config.data_dir):
         if source.is_dir():
             shutil.copytree(source, folder / source.relative_to(root))
