@@ -73,7 +73,8 @@ def test_json_format_is_one_document_with_every_problem(tmp_path: Path) -> None:
     }
     assert problem["hint"]
     fixed = write_files(root, {"content/index.md": "---\ntitle: Home\n---\nHi\n"})
-    assert json.loads(run_cli(fixed, "check", "--format", "json").stdout) == {
+    checked = run_cli(fixed, "check", "--format", "json", "--base-url", "https://example.org/")
+    assert json.loads(checked.stdout) == {
         "ok": True,
         "problems": [],
     }

@@ -73,7 +73,12 @@ def test_a_folder_with_only_content_builds_a_styled_site(tmp_path: Path) -> None
     assert toc and all(f'href="#{i}"' in toc[0] for i in ("install", "configure", "details"))
     assert '<nav class="toc"' not in home
     assert "There is no page at this address" in (out / "404.html").read_text()
-    assert (out / "sitemap.xml").is_file() and (out / "robots.txt").is_file()
+    assert (out / "robots.txt").is_file()
+    assert not (out / "sitemap.xml").exists(), "a sitemap needs absolute URLs"
+    published = tmp_path / "published"
+    config = config_for(tmp_path / "bare", output_dir=str(published), base_url="https://x.org/")
+    build_site(config, processes=1)
+    assert "<loc>https://x.org/guide/</loc>" in (published / "sitemap.xml").read_text()
 
 
 def test_every_theme_page_fits_the_weight_budget(tmp_path: Path) -> None:
