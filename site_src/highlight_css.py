@@ -4,10 +4,10 @@ and one for dark, so it is generated, never written by hand.
 Both styles were chosen because every token colour in them reaches 4.5:1 against the style's own
 background (WCAG AA), which is why each mode also sets its own background.
 
-Regenerate the committed copies with:
+The built-in theme's copy serves every project that has no `static/css/highlight.css` of its own
+(the flagship site included). Regenerate it with:
 
-    python -m site_src.highlight_css static/css/highlight.css tests/sample-project/static/css/highlight.css \
-        site_src/theme/static/css/highlight.css
+    python -m site_src.highlight_css site_src/theme/static/css/highlight.css
 """
 
 from __future__ import annotations
