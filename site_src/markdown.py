@@ -7,12 +7,14 @@ Pygments highlighting; links to .md sources become site URLs.
 
 from __future__ import annotations
 
+import difflib
+import functools
 import html
 import posixpath
 import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
@@ -119,6 +121,21 @@ def heading_slug(text: str) -> str:
         char for char in text.lower() if char in " -_" or unicodedata.category(char)[0] in "LMN"
     )
     return "".join(kept).replace(" ", "-")
+
+
+@functools.cache
+def _inline_parser() -> MarkdownIt:
+    return MarkdownIt("commonmark").enable(["strikethrough"])
+
+
+def heading_text(source: str) -> str:
+    """A heading's Markdown as plain text, for a title: `# The *best* `code` {#x}` -> `The best
+    code`."""
+    match = HEADING_ATTRS.search(source)
+    if match:
+        source = source[: match.start()]
+    tokens = _inline_parser().parseInline(source)
+    return " ".join(_plain_text(tokens[0].children or []).split()) if tokens else ""
 
 
 def _heading_ids(state: StateCore) -> None:

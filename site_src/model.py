@@ -22,7 +22,11 @@ class Source:
 
 @dataclass(frozen=True, slots=True)
 class FrontMatter:
-    """A page's typed front matter; free-form values live in `extra`."""
+    """A page's typed front matter; free-form values live in `extra`.
+
+    `written` is the front matter as written, every key (templates see it as `page.meta`);
+    `title_in_content`: the title is the body's first `# heading`, which the page shows (so
+    a template should not print it again)."""
 
     title: str
     description: str = ""
@@ -33,6 +37,9 @@ class FrontMatter:
     date: datetime.date | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
     lines: Mapping[str, int] = field(default_factory=dict)
+    lang: str | None = None
+    written: Mapping[str, Any] = field(default_factory=dict)
+    title_in_content: bool = False
 
 
 @dataclass(frozen=True, slots=True)
