@@ -414,14 +414,15 @@ def _encode_scan(scan: PageScan) -> list[Any]:
         [link.line for link in links],
         [link.column for link in links],
         list(scan.reported),
+        [link.written for link in links],
         [_encode_error(warning) for warning in scan.warnings],
     ]
 
 
 def _decode_scan(row: Any) -> PageScan:
     url, origin, ids, refs, ref_lines, duplicates, duplicate_lines = row[:7]
-    hrefs, lines, columns, reported, warnings = row[7:]
-    if len(hrefs) != len(lines) or len(hrefs) != len(columns):
+    hrefs, lines, columns, reported, written, warnings = row[7:]
+    if not len(hrefs) == len(lines) == len(columns) == len(written):
         raise _Unfit("links of different lengths")
     return PageScan(
         _str(url),
@@ -429,7 +430,15 @@ def _decode_scan(row: Any) -> PageScan:
         frozenset(_column(ids, str)),
         tuple(zip(_column(refs, str), _column(ref_lines, int), strict=True)),
         tuple(zip(_column(duplicates, str), _column(duplicate_lines, int), strict=True)),
-        tuple(map(Link, _column(hrefs, str), _column(lines, int), _column(columns, int, None))),
+        tuple(
+            map(
+                Link,
+                _column(hrefs, str),
+                _column(lines, int),
+                _column(columns, int, None),
+                _column(written, str),
+            )
+        ),
         frozenset(_column(reported, str)),
         tuple(_decode_error(item) for item in _list(warnings)),
     )

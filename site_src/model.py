@@ -82,11 +82,15 @@ class Heading:
 
 @dataclass(frozen=True, slots=True)
 class Link:
-    """A URL written in a page's Markdown (or raw HTML in it), with the source line it came from."""
+    """A URL in a page's Markdown (or raw HTML in it), with the source line it came from.
+
+    `href` is the URL as published; `written` what the author wrote when the build rewrote it
+    (`keynote.md#capex` for `/keynote/#capex`), empty when they are the same."""
 
     href: str
     line: int
     column: int | None = None
+    written: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +135,9 @@ class PageView:
     extra: Mapping[str, Any]
     template: str
     order: int
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    lang: str = ""
+    title_in_content: bool = False
 
 
 @dataclass(frozen=True, slots=True)
