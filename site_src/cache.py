@@ -44,7 +44,7 @@ from .model import FrontMatter, Link, Page
 CACHE_FILE = "build-cache.json"
 # Caches of earlier versions: never read (a pickle can run code when loaded), removed on save.
 OLD_CACHE_FILES = ("build-cache.pickle",)
-FORMAT = 2
+FORMAT = 3
 LIBRARIES = (
     "jinja2",
     "markupsafe",
@@ -341,6 +341,9 @@ def _encode_parsed(entry: Parsed) -> list[Any]:
             encode_value(meta.date),
             encode_value(meta.extra),
             encode_value(meta.lines),
+            meta.lang,
+            encode_value(meta.written),
+            meta.title_in_content,
         ],
         [_encode_error(warning) for warning in entry.warnings],
     ]
@@ -348,7 +351,8 @@ def _encode_parsed(entry: Parsed) -> list[Any]:
 
 def _decode_parsed(row: Any) -> Parsed:
     digest, size, mtime_ns, (source, url, markdown, body_line, text), meta, warnings = row
-    title, description, slug, template, order, draft, date, extra, lines = meta
+    title, description, slug, template, order, draft, date, extra, lines = meta[:9]
+    lang, written, title_in_content = meta[9:]
     when = decode_value(date)
     if when is not None and not isinstance(when, datetime.date):
         raise _Unfit("a date that is not a date")
@@ -362,6 +366,9 @@ def _decode_parsed(row: Any) -> Parsed:
         when,
         _dict(decode_value(extra)),
         {_str(key): _int(line) for key, line in _dict(decode_value(lines)).items()},
+        None if lang is None else _str(lang),
+        _dict(decode_value(written)),
+        _bool(title_in_content),
     )
     page = Page(_str(source), _str(url), front, _str(markdown), _int(body_line), _str(text))
     errors = tuple(_decode_error(item) for item in _list(warnings))
@@ -407,14 +414,15 @@ def _encode_scan(scan: PageScan) -> list[Any]:
         [link.line for link in links],
         [link.column for link in links],
         list(scan.reported),
+        [link.written for link in links],
         [_encode_error(warning) for warning in scan.warnings],
     ]
 
 
 def _decode_scan(row: Any) -> PageScan:
     url, origin, ids, refs, ref_lines, duplicates, duplicate_lines = row[:7]
-    hrefs, lines, columns, reported, warnings = row[7:]
-    if len(hrefs) != len(lines) or len(hrefs) != len(columns):
+    hrefs, lines, columns, reported, written, warnings = row[7:]
+    if not len(hrefs) == len(lines) == len(columns) == len(written):
         raise _Unfit("links of different lengths")
     return PageScan(
         _str(url),
@@ -422,7 +430,15 @@ def _decode_scan(row: Any) -> PageScan:
         frozenset(_column(ids, str)),
         tuple(zip(_column(refs, str), _column(ref_lines, int), strict=True)),
         tuple(zip(_column(duplicates, str), _column(duplicate_lines, int), strict=True)),
-        tuple(map(Link, _column(hrefs, str), _column(lines, int), _column(columns, int, None))),
+        tuple(
+            map(
+                Link,
+                _column(hrefs, str),
+                _column(lines, int),
+                _column(columns, int, None),
+                _column(written, str),
+            )
+        ),
         frozenset(_column(reported, str)),
         tuple(_decode_error(item) for item in _list(warnings)),
     )

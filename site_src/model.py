@@ -22,7 +22,11 @@ class Source:
 
 @dataclass(frozen=True, slots=True)
 class FrontMatter:
-    """A page's typed front matter; free-form values live in `extra`."""
+    """A page's typed front matter; free-form values live in `extra`.
+
+    `written` is the front matter as written, every key (templates see it as `page.meta`);
+    `title_in_content`: the title is the body's first `# heading`, which the page shows (so
+    a template should not print it again)."""
 
     title: str
     description: str = ""
@@ -33,6 +37,9 @@ class FrontMatter:
     date: datetime.date | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
     lines: Mapping[str, int] = field(default_factory=dict)
+    lang: str | None = None
+    written: Mapping[str, Any] = field(default_factory=dict)
+    title_in_content: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,11 +82,15 @@ class Heading:
 
 @dataclass(frozen=True, slots=True)
 class Link:
-    """A URL written in a page's Markdown (or raw HTML in it), with the source line it came from."""
+    """A URL in a page's Markdown (or raw HTML in it), with the source line it came from.
+
+    `href` is the URL as published; `written` what the author wrote when the build rewrote it
+    (`keynote.md#capex` for `/keynote/#capex`), empty when they are the same."""
 
     href: str
     line: int
     column: int | None = None
+    written: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +135,9 @@ class PageView:
     extra: Mapping[str, Any]
     template: str
     order: int
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    lang: str = ""
+    title_in_content: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -110,7 +110,12 @@ class Renderer:
             return PageResult(page.output_path, None, (error,), None, stop)
         scan = scan_html(html, page.url, page.source, body.links, body.unresolved)
         base_path = job.config.base_path
-        errors += check_links({page.output_path: scan}, job.files, base_path, job.templates)
+        root = job.config.root
+        found = check_links(
+            {page.output_path: scan}, job.files, base_path, job.templates, None, root
+        )
+        errors += [problem for problem in found if problem.severity == "error"]
+        warnings += tuple(problem for problem in found if problem.severity == "warning")
         scan = replace(cross_page_refs(scan, job.files, base_path), warnings=warnings)
         if errors or job.staging is None:
             return PageResult(page.output_path, scan, tuple(errors), None)

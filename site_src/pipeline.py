@@ -614,7 +614,9 @@ def make_outputs(
     names |= make_extras(config, store, inputs, plan, staging, new, files, errors, job.time_limit)
     names |= place_assets(config, inputs.assets, plan, staging, new)
     only = pages_to_check(config, store, new, plan, names)
-    errors += check_links(new.scans, files | names, config.base_path, inputs.templates, only)
+    errors += check_links(
+        new.scans, files | names, config.base_path, inputs.templates, only, config.root
+    )
     return new, len(names - {MARKER})
 
 
@@ -732,7 +734,8 @@ def make_extras(
     try:
         html = render_404(env, config, inputs.site, inputs.data, time_limit)
         scan = scan_html(html, "/404.html", "templates/404.html")
-        errors += check_links({"404.html": scan}, files, config.base_path, inputs.templates)
+        found = check_links({"404.html": scan}, files, config.base_path, inputs.templates)
+        errors += [problem for problem in found if problem.severity == "error"]
         new.scans["404.html"] = cross_page_refs(scan, files, config.base_path)
         contents["404.html"] = html
     except SiteError as error:

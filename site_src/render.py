@@ -206,6 +206,9 @@ def page_view(page: Page, body: RenderedBody | None) -> PageView:
         extra=page.meta.extra,
         template=page.meta.template,
         order=page.order,
+        meta=page.meta.written,
+        lang=page.meta.lang or "",
+        title_in_content=page.meta.title_in_content,
     )
 
 
