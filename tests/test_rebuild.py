@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from site_src.errors import BuildFailed, SiteError
-from site_src.rebuild import Built, Outcome, Rebuilder, previous_stylesheets, site_builder
-from site_src.server import SiteState
+from site_src.serve.rebuilder import Built, Outcome, Rebuilder, previous_stylesheets, site_builder
+from site_src.serve.wsgi_app import SiteState
 
 from .conftest import config_for
 
