@@ -20,7 +20,6 @@ from .errors import (
     SiteError,
     decode_text,
     located,
-    parse_yaml,
     project_path,
     short_repr,
 )
@@ -33,6 +32,7 @@ from .paths import (
     read_regular,
     source_files,
 )
+from .yamlfile import parse_yaml
 
 FRONT_MATTER_TYPES: dict[str, tuple[type, ...]] = {
     "title": (str,),
