@@ -39,12 +39,12 @@ from typing import Any
 
 from .errors import Location, SiteError
 from .links import PageScan
-from .model import FrontMatter, Link, Page
+from .model import FrontMatter, Link, PageInfo
 
 CACHE_FILE = "build-cache.json"
 # Caches of earlier versions: never read (a pickle can run code when loaded), removed on save.
 OLD_CACHE_FILES = ("build-cache.pickle",)
-FORMAT = 2
+FORMAT = 3
 LIBRARIES = (
     "jinja2",
     "markupsafe",
@@ -69,7 +69,7 @@ class Parsed:
     time stamp to prove anything, so it is read again next time."""
 
     digest: str
-    page: Page
+    page: PageInfo
     warnings: tuple[SiteError, ...]
     size: int = -1
     mtime_ns: int = -1
@@ -330,7 +330,7 @@ def _encode_parsed(entry: Parsed) -> list[Any]:
         entry.digest,
         entry.size,
         entry.mtime_ns,
-        [page.source, page.url, page.markdown, page.body_line, page.text],
+        [page.source, page.url, page.body_line],
         [
             meta.title,
             meta.description,
@@ -347,7 +347,7 @@ def _encode_parsed(entry: Parsed) -> list[Any]:
 
 
 def _decode_parsed(row: Any) -> Parsed:
-    digest, size, mtime_ns, (source, url, markdown, body_line, text), meta, warnings = row
+    digest, size, mtime_ns, (source, url, body_line), meta, warnings = row
     title, description, slug, template, order, draft, date, extra, lines = meta
     when = decode_value(date)
     if when is not None and not isinstance(when, datetime.date):
@@ -363,7 +363,7 @@ def _decode_parsed(row: Any) -> Parsed:
         _dict(decode_value(extra)),
         {_str(key): _int(line) for key, line in _dict(decode_value(lines)).items()},
     )
-    page = Page(_str(source), _str(url), front, _str(markdown), _int(body_line), _str(text))
+    page = PageInfo(_str(source), _str(url), front, _int(body_line))
     errors = tuple(_decode_error(item) for item in _list(warnings))
     return Parsed(_str(digest), page, errors, _int(size), _int(mtime_ns))
 

@@ -151,16 +151,6 @@ def unreadable(exc: OSError, name: str) -> SiteError:
     )
 
 
-def read_text(path: os.PathLike[str] | str, name: str) -> str:
-    """Read a source file as text; an unreadable or undecodable file is a SiteError naming it."""
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
-    except OSError as exc:
-        raise unreadable(exc, name) from None
-    return decode_text(raw, name)
-
-
 def located(
     message: str,
     path: str,
