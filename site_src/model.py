@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .errors import SiteError
+
 
 @dataclass(frozen=True, slots=True)
 class Source:
@@ -178,6 +180,32 @@ class Output:
 
     path: str
     content: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """A source's front matter as parsed once: the page without its text, and its warnings.
+
+    `size` and `mtime_ns` let a later build skip reading the file when `stat` still says the
+    same (as git's index does); `mtime_ns` is -1 when the file was written too recently for its
+    time stamp to prove anything, so it is read again next time."""
+
+    digest: str
+    page: PageInfo
+    warnings: tuple[SiteError, ...]
+    size: int = -1
+    mtime_ns: int = -1
+
+
+@dataclass(frozen=True, slots=True)
+class FileRecord:
+    """One output file: the key it was made from and what `stat` said right after writing it."""
+
+    key: str
+    digest: str
+    size: int
+    mtime_ns: int
+    inode: int
 
 
 def url_to_output_path(url: str) -> str:

@@ -13,12 +13,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .cache import FileRecord, digest_bytes, record_of
+from .cache import digest_bytes, record_of
 from .config import Config
 from .errors import SiteError
 from .links import PageScan, check_links, cross_page_refs, scan_html
 from .markdown import make_markdown, render_markdown
-from .model import Asset, PageInfo, SiteView
+from .model import Asset, FileRecord, PageInfo, SiteView
 from .output import write_file
 from .parallel import run_in_workers
 from .render import TemplateTimeout, make_environment, render_page

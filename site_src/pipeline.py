@@ -27,7 +27,6 @@ from pathlib import Path
 from .artifacts import NOT_FOUND, generated_names, render_artifacts
 from .cache import (
     BuildCache,
-    FileRecord,
     changed_paths,
     digest_bytes,
     engine_digest,
@@ -37,7 +36,7 @@ from .config import Config, absolute_base_problem
 from .errors import BuildFailed, SiteError
 from .index import Site, index_site
 from .links import PageScan, check_links, cross_page_refs, scan_html
-from .model import url_to_output_path
+from .model import FileRecord, url_to_output_path
 from .output import (
     MARKER,
     copy_file,

@@ -8,11 +8,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .artifacts import NOT_FOUND, generated_names
-from .cache import BuildCache, FileRecord, page_key, trusted_files
+from .cache import BuildCache, page_key, trusted_files
 from .config import Config
 from .errors import SiteError
 from .index import Site
 from .links import PageScan
+from .model import FileRecord
 from .pages import PageTask
 from .sources import Project
 from .urls import encode_url

@@ -22,11 +22,11 @@ from typing import Any
 import jinja2
 from jinja2.loaders import split_template_path
 
-from .cache import BuildCache, Parsed, digest_bytes
+from .cache import BuildCache, digest_bytes
 from .config import Config
 from .content import FENCE, PLAIN_SLUG_LINE, page_url, parse_page
 from .errors import Location, SiteError, decode_text, project_path
-from .model import Asset, Source
+from .model import Asset, Parsed, Source
 from .output import hashed_name
 from .parallel import map_in_chunks
 from .paths import Sources, check_source_name, check_target, read_regular, source_files

@@ -10,20 +10,18 @@ from pathlib import Path
 
 from site_src.cache import (
     CACHE_FILE,
-    FORMAT,
     OLD_CACHE_FILES,
     BuildCache,
-    FileRecord,
-    Parsed,
     changed_paths,
     digest_of,
     engine_digest,
     record_of,
     trusted_files,
 )
+from site_src.cachefile import FORMAT
 from site_src.errors import Location, SiteError
 from site_src.links import PageScan
-from site_src.model import FrontMatter, Link, PageInfo
+from site_src.model import FileRecord, FrontMatter, Link, PageInfo, Parsed
 
 from .conftest import planted_pickle
 
