@@ -1,5 +1,6 @@
 """Every read of a build: the content folder (walked once), each page source, the data files, the
-templates and the static files. Nothing else in the engine opens a project file.
+templates and the static files. Nothing else in the engine opens a source file (site.yml is
+read by `config`, which every stage is given).
 
 Each file goes through `paths` (a name that can be a URL, a link that stays among the sources, a
 regular file, never a pipe) and `errors.decode_text` (UTF-8, LF line endings), so a hostile or
