@@ -1,6 +1,6 @@
-"""Content sources: finding the Markdown files, and turning each into a `Page` (front matter + URL).
+"""Turning a source's text into a `Page`: front matter split off and checked, and its URL.
 
-`find_sources` and `load_data` are the only readers of content and data files; `parse_page` is pure.
+Pure: no I/O, no globals (`sources` reads the files).
 """
 
 from __future__ import annotations
@@ -8,32 +8,23 @@ from __future__ import annotations
 import datetime
 import difflib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .config import Config
 from .errors import (
-    Location,
     SiteError,
-    decode_text,
     located,
-    parse_yaml,
-    project_path,
     short_repr,
 )
 from .markdown import heading_text
 from .model import FrontMatter, Page, Source
 from .paths import (
     UNSAFE_NAME_CHARS,
-    Sources,
-    check_source_name,
-    check_target,
-    read_regular,
-    source_files,
 )
+from .yamlfile import parse_yaml
 
 FRONT_MATTER_TYPES: dict[str, tuple[type, ...]] = {
     "title": (str,),
@@ -65,114 +56,6 @@ DESCRIPTION_PLACEHOLDER = (
 PLAIN_SLUG_LINE = re.compile(
     rf"^slug:[ \t]*(['\"]?)({SLUG_PATTERN.pattern})\1[ \t]*(?:#.*)?$", re.MULTILINE
 )
-
-
-def find_sources(config: Config) -> tuple[list[Source], list[SiteError]]:
-    """Read every .md file under the content folder, in a stable order."""
-    sources: list[Source] = []
-    problem = content_folder_problem(config)
-    if problem is not None:
-        return sources, [problem]
-    found, errors = source_files(config.content_dir, Sources.of(config))
-    for _parts, file in found:
-        if not file.endswith(".md"):
-            continue
-        path = Path(file)
-        name = project_path(file, str(config.root))
-        try:
-            sources.append(Source(name, decode(read_source_bytes(config, path, name), name)))
-        except SiteError as error:
-            errors.append(error)
-    return sources, errors
-
-
-def content_folder_problem(config: Config) -> SiteError | None:
-    """A missing content folder is one clear error, not an empty site."""
-    if config.content_dir.is_dir():
-        return None
-    folder = project_path(str(config.content_dir), str(config.root))
-    hint = "Run the command in the project folder, pass --root, or create the folder."
-    return SiteError(f"there is no content folder {folder}/", None, hint)
-
-
-def read_source_bytes(config: Config, path: Path, name: str) -> bytes:
-    """The bytes of one content file, once its name and place are known to be safe.
-
-    Every reader of content files goes through here: a name that cannot be a URL, a link that
-    `paths.Sources` refuses, a pipe or device, or a file that cannot be read is a SiteError naming
-    the file.
-    """
-    check_source_name(path.relative_to(config.content_dir), name)
-    check_target(path, Sources.of(config), config.content_dir)
-    return read_regular(path, name)
-
-
-def decode(raw: bytes, name: str) -> str:
-    """Decode UTF-8 (a BOM is dropped) and normalise line endings to LF."""
-    return decode_text(raw, name)
-
-
-class Unloaded(Mapping[str, Any]):
-    """Stands in for a data file that failed to load: any use of it raises that file's error again.
-
-    The report shows an error once, so a broken data file is one error, not one more for every
-    template or calendar that reads it. A Mapping, so that checks for one do not fail first."""
-
-    __slots__ = ("error",)
-
-    def __init__(self, error: SiteError) -> None:
-        self.error = error
-
-    def __reduce__(self) -> tuple[object, ...]:
-        return (Unloaded, (self.error,))
-
-    def _again(self) -> SiteError:
-        error = self.error
-        return SiteError(
-            error.message, error.where, error.hint, excerpt=error.excerpt, severity=error.severity
-        )
-
-    def __getattr__(self, name: str) -> Any:
-        raise self._again()
-
-    def __getitem__(self, key: str) -> Any:
-        raise self._again()
-
-    def __iter__(self) -> Iterator[str]:
-        raise self._again()
-
-    def __len__(self) -> int:
-        raise self._again()
-
-    def __str__(self) -> str:
-        raise self._again()
-
-    def __bool__(self) -> bool:
-        raise self._again()
-
-
-def load_data(config: Config) -> tuple[dict[str, Any], list[SiteError]]:
-    """Read data/*.yml into a mapping from file stem to its parsed value (`Unloaded` if it failed)."""
-    data: dict[str, Any] = {}
-    if not config.data_dir.is_dir():
-        return data, []
-    found, errors = source_files(config.data_dir, Sources.of(config), recursive=False)
-    files = sorted(Path(file) for _parts, file in found if file.endswith((".yml", ".yaml")))
-    for path in files:
-        name = project_path(str(path), str(config.root))
-        try:
-            if path.stem in data:
-                raise SiteError(
-                    f"two data files are named '{path.stem}' (.yml and .yaml)",
-                    Location(name),
-                    f"Keep one of them: templates know both as data.{path.stem}.",
-                )
-            text = decode_text(read_regular(path, name), name)
-            data[path.stem] = parse_yaml(text, name, text, 0, "the data file")[1]
-        except SiteError as error:
-            errors.append(error)
-            data.setdefault(path.stem, Unloaded(error))
-    return data, errors
 
 
 def parse_page(source: Source, content_root: str) -> tuple[Page, list[SiteError]]:
@@ -434,34 +317,3 @@ def page_url(source_path: str, content_root: str, slug: str | None) -> str:
     elif parts[-1] == "index" or parts[-1].lower() == "readme":
         parts.pop()
     return "/" + "".join(f"{part}/" for part in parts)
-
-
-def probable_url(config: Config, source_path: str) -> str:
-    """The URL of a page whose source failed to load, as far as it can be told: from its path
-    and from a plain `slug:` line of its front matter, if it has one."""
-    content_root = project_path(str(config.content_dir), str(config.root))
-    try:
-        raw = (config.root / source_path).read_bytes()
-    except OSError:
-        raw = b""
-    head, fence, _ = raw.decode("utf-8", errors="replace").partition(f"\n{FENCE}")
-    found = PLAIN_SLUG_LINE.search(head) if fence else None
-    slug = found.group(2) if found and ".." not in found.group(2) else None
-    return page_url(source_path, content_root, slug)
-
-
-def read_templates(config: Config) -> tuple[dict[str, str], list[SiteError]]:
-    """Template sources by project path, so problems found in rendered HTML can point at a line;
-    and the templates folder's entries that `paths` refuses (Jinja is never let near them)."""
-    folder = config.templates_dir
-    if not folder.is_dir():
-        return {}, []
-    found, errors = source_files(folder, Sources.of(config))
-    result = {}
-    for _parts, file in found:
-        name = project_path(file, str(config.root))
-        try:
-            result[name] = read_regular(Path(file), name).decode("utf-8", errors="replace")
-        except SiteError:
-            continue
-    return result, errors

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .errors import SiteError
+
 
 @dataclass(frozen=True, slots=True)
 class Source:
@@ -42,16 +44,13 @@ class FrontMatter:
     title_in_content: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Page:
-    """One Markdown source after its front matter has been read."""
+class _PageFacts:
+    """What both states of a page answer: names from its front matter, and where it lands."""
 
+    __slots__ = ()
     source: str
     url: str
     meta: FrontMatter
-    markdown: str
-    body_line: int
-    text: str
 
     @property
     def title(self) -> str:
@@ -69,6 +68,40 @@ class Page:
     def output_path(self) -> str:
         """Where the page lands in the output folder (pretty URLs: a folder with index.html)."""
         return url_to_output_path(self.url)
+
+
+@dataclass(frozen=True, slots=True)
+class PageInfo(_PageFacts):
+    """A page without its text: what the site index, the cache and the plan keep of a source.
+
+    Texts are read again where a page is rendered, so memory stays flat as sites grow."""
+
+    source: str
+    url: str
+    meta: FrontMatter
+    body_line: int
+
+    def with_text(self, text: str) -> Page:
+        """The whole page again, from its source text (split as `content.parse_page` splits it)."""
+        markdown = "\n".join(text.split("\n")[self.body_line - 1 :])
+        return Page(self.source, self.url, self.meta, markdown, self.body_line, text)
+
+
+@dataclass(frozen=True, slots=True)
+class Page(_PageFacts):
+    """One Markdown source after its front matter has been read, with its text and body."""
+
+    source: str
+    url: str
+    meta: FrontMatter
+    markdown: str
+    body_line: int
+    text: str
+
+    @property
+    def info(self) -> PageInfo:
+        """The page without its text."""
+        return PageInfo(self.source, self.url, self.meta, self.body_line)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,11 +174,52 @@ class PageView:
 
 
 @dataclass(frozen=True, slots=True)
+class SiteView:
+    """What templates see as `site`."""
+
+    title: str
+    description: str
+    language: str
+    author: str
+    base_url: str
+    base_path: str
+    nav: tuple[NavItem, ...]
+    pages: tuple[PageView, ...]
+    extra: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
 class Output:
-    """One file of the built site, path relative to the output folder."""
+    """One generated file of the built site: its path in the output folder, and its bytes."""
 
     path: str
     content: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """A source's front matter as parsed once: the page without its text, and its warnings.
+
+    `size` and `mtime_ns` let a later build skip reading the file when `stat` still says the
+    same (as git's index does); `mtime_ns` is -1 when the file was written too recently for its
+    time stamp to prove anything, so it is read again next time."""
+
+    digest: str
+    page: PageInfo
+    warnings: tuple[SiteError, ...]
+    size: int = -1
+    mtime_ns: int = -1
+
+
+@dataclass(frozen=True, slots=True)
+class FileRecord:
+    """One output file: the key it was made from and what `stat` said right after writing it."""
+
+    key: str
+    digest: str
+    size: int
+    mtime_ns: int
+    inode: int
 
 
 def url_to_output_path(url: str) -> str:

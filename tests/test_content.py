@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 
-from site_src.content import decode, find_sources, load_data, parse_page
-from site_src.errors import BuildFailed, SiteError
+from site_src.content import parse_page
+from site_src.errors import BuildFailed, SiteError, decode_text
 from site_src.model import Source
 from site_src.pipeline import build_site
+from site_src.sources import find_sources, load_data
 
 from .conftest import MakeProject, config_for
 
@@ -67,7 +68,7 @@ def test_bom_and_crlf_build_the_same_bytes_as_clean_files(
     ids=["bom-crlf", "crlf", "cr"],
 )
 def test_line_numbers_stay_right_with_bom_and_crlf(raw: bytes) -> None:
-    text = decode(raw, "content/a.md")
+    text = decode_text(raw, "content/a.md")
     with pytest.raises(SiteError) as caught:
         parse_page(Source("content/a.md", text), "content")
     assert str(caught.value).startswith("content/a.md:4:1: error: front matter 'order'")
