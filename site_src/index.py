@@ -12,7 +12,7 @@ from .artifacts import reserved_names
 from .cache import digest_of, digest_texts, engine_digest
 from .config import Config
 from .errors import Location, SiteError, located
-from .model import Asset, NavItem, PageInfo, SiteView
+from .model import Asset, NavItem, PageInfo, SiteView, UrlMap
 from .render import make_site_view
 from .sources import Project, source_text
 
@@ -27,7 +27,7 @@ class Site:
     """
 
     pages: tuple[PageInfo, ...]
-    urls: Mapping[str, str]
+    urls: UrlMap
     nav: tuple[NavItem, ...]
     view: SiteView
     digest: str
@@ -38,7 +38,7 @@ def index_site(config: Config, project: Project) -> tuple[Site, list[SiteError]]
     pages = [e.page for e in project.parsed.values() if config.drafts or not e.page.meta.draft]
     errors = check_unique_urls(pages, config)
     errors += output_collisions(pages, project.assets.values(), config)
-    urls = {**project.failed, **{page.source: page.url for page in pages}}
+    urls = UrlMap({**project.failed, **{page.source: page.url for page in pages}})
     nav, problems = resolve_nav(config, urls)
     errors += problems
     view = make_site_view(config, pages, nav)

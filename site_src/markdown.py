@@ -32,7 +32,7 @@ from pygments.util import ClassNotFound
 
 from .errors import SiteError, located
 from .links import scan_html
-from .model import Heading, Link, Page, RenderedBody
+from .model import Heading, Link, Page, RenderedBody, UrlMap
 
 HEADING_ATTRS = re.compile(r"\s*\{((?:\s*[#.][\w:-]+)+)\s*\}\s*$")
 # With raw_html off, `{...}` attributes may only name classes and plain ids: a style, an event
@@ -255,7 +255,7 @@ def _plain_text(children: Sequence[Token]) -> str:
 
 
 def render_markdown(
-    md: MarkdownIt, page: Page, urls: Mapping[str, str], base_path: str
+    md: MarkdownIt, page: Page, urls: UrlMap, base_path: str
 ) -> tuple[RenderedBody, list[SiteError]]:
     """Render a page body; rewrite .md and root-relative links; report .md links that go nowhere."""
     env: dict[str, object] = {}
@@ -287,7 +287,7 @@ def _inline_links(
     inline: Token,
     line: int,
     page: Page,
-    urls: Mapping[str, str],
+    urls: UrlMap,
     base_path: str,
     links: list[Link],
     errors: list[SiteError],
@@ -312,7 +312,7 @@ def _inline_links(
 
 
 def rewrite_link(
-    href: str, source: str, urls: Mapping[str, str], base_path: str, page_url: str | None = None
+    href: str, source: str, urls: UrlMap, base_path: str, page_url: str | None = None
 ) -> str | None:
     """Turn `other.md#x` into the other page's URL and `/x/` into base-path form; None if missing.
 
@@ -348,9 +348,7 @@ def _source_target(path: str, source: str) -> str:
     return posixpath.normpath(posixpath.join(posixpath.dirname(source), path))
 
 
-def _is_page_without_slash(
-    path: str, urls: Mapping[str, str], base_path: str, page_url: str | None
-) -> bool:
+def _is_page_without_slash(path: str, urls: UrlMap, base_path: str, page_url: str | None) -> bool:
     """Whether `path` names a page's URL without its trailing slash (a root-relative one with or
     without the base path, or one relative to the page's URL as a browser reads it)."""
     if path.startswith("/"):
@@ -360,17 +358,7 @@ def _is_page_without_slash(
         path = posixpath.normpath(posixpath.join(page_url, path))
     else:
         return False
-    return unquote(path).rstrip("/") + "/" in _page_urls(urls)
-
-
-# The site's page URLs for the URL map the pages of a build share: made once, not per page.
-_URL_SETS: list[tuple[Mapping[str, str], frozenset[str]]] = []
-
-
-def _page_urls(urls: Mapping[str, str]) -> frozenset[str]:
-    if not _URL_SETS or _URL_SETS[0][0] is not urls:
-        _URL_SETS[:] = [(urls, frozenset(urls.values()))]
-    return _URL_SETS[0][1]
+    return unquote(path).rstrip("/") + "/" in urls.urls
 
 
 def _missing_source(

@@ -7,7 +7,7 @@ pickles cleanly to a worker process and can be hashed for the incremental cache.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,6 +102,29 @@ class Page(_PageFacts):
     def info(self) -> PageInfo:
         """The page without its text."""
         return PageInfo(self.source, self.url, self.meta, self.body_line)
+
+
+class UrlMap(Mapping[str, str]):
+    """Every source's URL (the one page-to-URL map of a build), with the set of those URLs made
+    once beside it: a link without its trailing slash is looked up in the set, page after page."""
+
+    __slots__ = ("_by_source", "urls")
+
+    def __init__(self, by_source: Mapping[str, str]) -> None:
+        self._by_source = dict(by_source)
+        self.urls = frozenset(self._by_source.values())
+
+    def __getitem__(self, source: str) -> str:
+        return self._by_source[source]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_source)
+
+    def __len__(self) -> int:
+        return len(self._by_source)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (UrlMap, (self._by_source,))
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from .config import Config
 from .errors import SiteError
 from .links import PageScan, check_links, cross_page_refs, scan_html
 from .markdown import make_markdown, render_markdown
-from .model import Asset, FileRecord, PageInfo, SiteView
+from .model import Asset, FileRecord, PageInfo, SiteView, UrlMap
 from .output import write_file
 from .parallel import run_in_workers
 from .render import TemplateTimeout, make_environment, render_page
@@ -36,7 +36,7 @@ class RenderJob:
     assets: Mapping[str, Asset]
     site: SiteView
     data: Mapping[str, Any]
-    urls: Mapping[str, str]
+    urls: UrlMap
     staging: Path | None
     files: frozenset[str]
     templates: Mapping[str, str]

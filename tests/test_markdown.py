@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 
 from site_src.markdown import heading_slug, make_markdown, render_markdown, rewrite_link
-from site_src.model import FrontMatter, Page, RenderedBody
+from site_src.model import FrontMatter, Page, RenderedBody, UrlMap
 
-URLS = {"content/index.md": "/", "content/keynote.md": "/keynote/", "content/a/b.md": "/a/b/"}
+URLS = UrlMap(
+    {"content/index.md": "/", "content/keynote.md": "/keynote/", "content/a/b.md": "/a/b/"}
+)
 
 
 def render(markdown: str, source: str = "content/index.md", base: str = "/") -> RenderedBody:

@@ -13,7 +13,7 @@ from site_src.content import first_heading, page_url, parse_page
 from site_src.errors import BuildFailed, SiteError
 from site_src.links import check_links, scan_html
 from site_src.markdown import rewrite_link
-from site_src.model import Link, Source
+from site_src.model import Link, Source, UrlMap
 from site_src.pipeline import build_site
 
 from .conftest import config_for, write_files
@@ -108,13 +108,15 @@ def test_a_folder_with_both_index_and_readme_is_an_error(tmp_path: Path) -> None
 
 # --- Links without a trailing slash --------------------------------------------------------
 
-URLS = {
-    "content/index.md": "/",
-    "content/keynote.md": "/keynote/",
-    "content/asi-stages.md": "/asi-stages/",
-    "content/guide/index.md": "/guide/",
-    "content/guide/setup.md": "/guide/setup/",
-}
+URLS = UrlMap(
+    {
+        "content/index.md": "/",
+        "content/keynote.md": "/keynote/",
+        "content/asi-stages.md": "/asi-stages/",
+        "content/guide/index.md": "/guide/",
+        "content/guide/setup.md": "/guide/setup/",
+    }
+)
 
 
 @pytest.mark.parametrize(
