@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from html import unescape
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -31,6 +32,25 @@ class PageScan:
     body_links: tuple[Link, ...] = ()
     reported: frozenset[str] = frozenset()
     warnings: tuple[SiteError, ...] = ()
+
+
+class LineText(str):
+    """A text that is split into lines once, however many columns and error excerpts (which
+    `errors.excerpt` takes from `splitlines()`) are wanted from it: splitting the whole page again
+    for each of its links would make a page of many links cost the square of their number."""
+
+    @cached_property
+    def lines(self) -> list[str]:
+        """The text split at each "\\n", as Markdown tokens count lines."""
+        return self.split("\n")
+
+    @cached_property
+    def _splitlines(self) -> list[str]:
+        return super().splitlines()
+
+    def splitlines(self, keepends: bool = False) -> list[str]:
+        """The lines as `str.splitlines` gives them, split once (the list is shared: read it)."""
+        return super().splitlines(True) if keepends else self._splitlines
 
 
 # The scanner runs on every page of every build, so it is a few regular expressions rather than
@@ -113,7 +133,9 @@ def check_links(
     errors: list[SiteError] = []
     targets: dict[tuple[str, str], tuple[str | None, str, str]] = {}
     chosen = sorted(scans.items()) if only is None else sorted((p, scans[p]) for p in only)
+    in_templates: dict[str, tuple[str, LineText, int, int] | None] = {}
     for _path, scan in chosen:
+        written: dict[str, Link] | None = None
         for value, line in scan.duplicate_ids:
             errors.append(
                 SiteError(
@@ -143,8 +165,13 @@ def check_links(
                         f"broken link: {HREF} (no element with id '{fragment}' on {site_path})"
                     )
             if problem:
+                if written is None:  # each link's first place in the Markdown, made once a page
+                    written = {}
+                    for link in scan.body_links:
+                        written.setdefault(link.href, link)
+                message = problem.replace(HREF, href)
                 errors.append(
-                    _locate(problem.replace(HREF, href), href, scan, templates, base_path)
+                    _locate(message, href, scan, written, templates, base_path, in_templates)
                 )
     return errors
 
@@ -201,12 +228,32 @@ def _resolve(
 
 
 def _locate(
-    problem: str, href: str, scan: PageScan, templates: Mapping[str, str], base_path: str
+    problem: str,
+    href: str,
+    scan: PageScan,
+    written: Mapping[str, Link],
+    templates: Mapping[str, str],
+    base_path: str,
+    in_templates: dict[str, tuple[str, LineText, int, int] | None],
 ) -> SiteError:
+    """Where a broken link was written: its Markdown line, else the first template line naming
+    it (looked for once per link; `in_templates` keeps the answers)."""
     hint = "Link to a page's .md source or use url() in templates; check the heading's id."
-    for link in scan.body_links:
-        if link.href == href:
-            return SiteError(problem, Location(scan.origin, link.line, link.column), hint)
+    link = written.get(href)
+    if link is not None:
+        return SiteError(problem, Location(scan.origin, link.line, link.column), hint)
+    if href not in in_templates:
+        in_templates[href] = _in_templates(href, templates, base_path)
+    spot = in_templates[href]
+    if spot is not None:
+        name, text, number, column = spot
+        return located(problem, name, text, number, column, hint)
+    return SiteError(problem, Location(scan.origin), hint)
+
+
+def _in_templates(
+    href: str, templates: Mapping[str, str], base_path: str
+) -> tuple[str, LineText, int, int] | None:
     needles = [href]
     if href.startswith(base_path):
         needles.append("/" + href[len(base_path) :])
@@ -214,6 +261,5 @@ def _locate(
         for name, text in sorted(templates.items()):
             for number, line_text in enumerate(text.split("\n"), start=1):
                 if needle in line_text:
-                    column = line_text.find(needle) + 1
-                    return located(problem, name, text, number, column, hint)
-    return SiteError(problem, Location(scan.origin), hint)
+                    return name, LineText(text), number, line_text.find(needle) + 1
+    return None
