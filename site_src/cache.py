@@ -44,7 +44,7 @@ from .model import FrontMatter, Link, Page
 CACHE_FILE = "build-cache.json"
 # Caches of earlier versions: never read (a pickle can run code when loaded), removed on save.
 OLD_CACHE_FILES = ("build-cache.pickle",)
-FORMAT = 2
+FORMAT = 3
 LIBRARIES = (
     "jinja2",
     "markupsafe",
@@ -53,6 +53,8 @@ LIBRARIES = (
     "pygments",
     "pyyaml",
     "icalendar",
+    "babel",
+    "tzdata",
 )
 # Free-form front matter is saved only up to this size; a bigger value (a YAML alias bomb, say)
 # is parsed again by the next build instead of being expanded into the cache file.
@@ -341,6 +343,8 @@ def _encode_parsed(entry: Parsed) -> list[Any]:
             encode_value(meta.date),
             encode_value(meta.extra),
             encode_value(meta.lines),
+            # Sites that grow: updated, feed, aliases, paginate, search.
+            encode_value([meta.updated, meta.feed, list(meta.aliases), meta.paginate, meta.search]),
         ],
         [_encode_error(warning) for warning in entry.warnings],
     ]
@@ -348,10 +352,15 @@ def _encode_parsed(entry: Parsed) -> list[Any]:
 
 def _decode_parsed(row: Any) -> Parsed:
     digest, size, mtime_ns, (source, url, markdown, body_line, text), meta, warnings = row
-    title, description, slug, template, order, draft, date, extra, lines = meta
+    title, description, slug, template, order, draft, date, extra, lines, grown = meta
     when = decode_value(date)
     if when is not None and not isinstance(when, datetime.date):
         raise _Unfit("a date that is not a date")
+    updated, feed, aliases, paginate, search = _list(decode_value(grown))
+    if updated is not None and not isinstance(updated, datetime.date):
+        raise _Unfit("a date that is not a date")
+    if not isinstance(feed, bool | str):
+        raise _Unfit("a feed that is neither true, false nor text")
     front = FrontMatter(
         _str(title),
         _str(description),
@@ -362,6 +371,11 @@ def _decode_parsed(row: Any) -> Parsed:
         when,
         _dict(decode_value(extra)),
         {_str(key): _int(line) for key, line in _dict(decode_value(lines)).items()},
+        updated,
+        feed,
+        tuple(_list(aliases)),
+        _int(paginate),
+        _bool(search),
     )
     page = Page(_str(source), _str(url), front, _str(markdown), _int(body_line), _str(text))
     errors = tuple(_decode_error(item) for item in _list(warnings))

@@ -43,6 +43,11 @@ FRONT_MATTER_TYPES: dict[str, tuple[type, ...]] = {
     "draft": (bool,),
     "date": (datetime.date,),
     "extra": (dict,),
+    "updated": (datetime.date,),
+    "feed": (bool, str),
+    "aliases": (list,),
+    "paginate": (int,),
+    "search": (bool,),
 }
 SLUG_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 FENCE = "---"
@@ -271,7 +276,8 @@ def _front_matter(
             continue
         value = mapping[key]
         wrong_bool = bool not in types and isinstance(value, bool)
-        if not isinstance(value, types) or wrong_bool or (key == "date" and _is_datetime(value)):
+        dated = key in ("date", "updated") and _is_datetime(value)
+        if not isinstance(value, types) or wrong_bool or dated:
             raise located(
                 f"front matter '{key}' must be {_expected(key)}, not {type(value).__name__} "
                 f"{short_repr(value)}",
@@ -297,6 +303,8 @@ def _front_matter(
     if "template" in known:
         _check_template(known["template"], lines.get("template"), source)
     known["title"] = title.strip()
+    if "aliases" in known:
+        known["aliases"] = tuple(known["aliases"])
     return FrontMatter(**known, lines=dict(lines))
 
 
@@ -309,6 +317,11 @@ def _expected(key: str) -> str:
         "order": "a whole number",
         "draft": "true or false",
         "date": "a date (YYYY-MM-DD)",
+        "updated": "a date (YYYY-MM-DD)",
+        "feed": "true, false, summary or full",
+        "aliases": "a list of old URLs such as [/old-url/]",
+        "paginate": "a whole number",
+        "search": "true or false",
         "extra": "a mapping",
     }.get(key, "text")
 

@@ -33,6 +33,12 @@ class FrontMatter:
     date: datetime.date | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
     lines: Mapping[str, int] = field(default_factory=dict)
+    # Sites that grow (sections.py, feeds.py, aliases.py, search.py).
+    updated: datetime.date | None = None
+    feed: bool | str = False
+    aliases: tuple[str, ...] = ()
+    paginate: int = 10
+    search: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +130,15 @@ class PageView:
     extra: Mapping[str, Any]
     template: str
     order: int
+    # Sites that grow: filled in by `sections.page_context` (see sections.py).
+    updated: datetime.date | None = None
+    section: Any = None
+    parents: tuple[Any, ...] = ()
+    prev: Any = None
+    next: Any = None
+    pager: Any = None
+    feed_url: str | None = None
+    search: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ import shutil
 import stat
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -51,6 +51,7 @@ from .content import (
     read_templates,
 )
 from .errors import BuildFailed, Location, SiteError, located
+from .growth import Growth, full_bodies, plan_growth, render_growth
 from .links import check_links, cross_page_refs, scan_html
 from .model import Asset, NavItem, Page, Source, url_to_output_path
 from .output import (
@@ -125,6 +126,10 @@ class Inputs:
     templates: dict[str, str]
     site: SiteView
     digest: str
+    # Sites that grow (growth.py): the files it adds, and the key of the generated files (the
+    # digest, plus the sources whose bodies a full feed carries).
+    growth: Growth = field(default_factory=Growth)
+    extras_digest: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,7 +300,10 @@ def load_inputs(
     errors += output_collisions(pages, assets.values(), config)
     nav, problems = resolve_nav(config, pages, failed)
     errors += problems
-    site = make_site_view(config, pages, nav)
+    # Sites that grow (growth.py): sections, list pages 2..n, feeds, redirect pages.
+    growth, problems = plan_growth(config, pages, assets.values())
+    errors += problems
+    site = make_site_view(config, pages, nav, growth.sections)
     urls = {page.source: page.url for page in pages}
     digest = digest_of(
         engine_digest(),
@@ -306,7 +314,10 @@ def load_inputs(
         site,
         urls,
     )
-    return Inputs(parsed, failed, pages, nav, data, assets, templates, site, digest), warnings
+    bodies = [(s, parsed[s].digest) for s in growth.full_sources]  # growth.py: full feeds
+    extras_digest = digest_of(digest, bodies) if bodies else digest
+    inputs = Inputs(parsed, failed, pages, nav, data, assets, templates, site, digest)
+    return replace(inputs, growth=growth, extras_digest=extras_digest), warnings
 
 
 def read_sources(
@@ -527,9 +538,9 @@ def make_plan(
             kept_pages[out] = old
         else:
             tasks.append(PageTask(page, inputs.parsed[page.source].digest, key))
-    extras = extra_names(config)
+    extras = extra_names(config, inputs.growth)
     extras_kept = all(
-        name in trusted and store.files[name].key == inputs.digest for name in extras
+        name in trusted and store.files[name].key == inputs.extras_digest for name in extras
     ) and ("404.html" in store.scans)
     kept_assets = {
         a.output: store.files[a.output]
@@ -547,9 +558,11 @@ def make_plan(
     return Plan(tasks, kept_pages, extras_kept, kept_assets, untouched, exact)
 
 
-def extra_names(config: Config) -> list[str]:
-    """The generated files besides pages and static assets."""
+def extra_names(config: Config, growth: Growth | None = None) -> list[str]:
+    """The generated files besides pages and static assets (with `growth`'s: list pages,
+    feeds, redirect pages)."""
     names = ["404.html", "robots.txt", ".nojekyll", MARKER]
+    names += growth.outputs if growth is not None else []
     if has_sitemap(config):
         names.append("sitemap.xml")
     if config.cname:
@@ -584,7 +597,11 @@ def make_outputs(
     urls = {**inputs.failed, **{page.source: page.url for page in inputs.pages}}
     claimed = [url_to_output_path(url) for url in inputs.failed.values()]
     files = frozenset(
-        [*(page.output_path for page in inputs.pages), *extra_names(config), *claimed]
+        [
+            *(page.output_path for page in inputs.pages),
+            *extra_names(config, inputs.growth),
+            *claimed,
+        ]
         + [asset.output for asset in inputs.assets.values()]
     )
     render_job = RenderJob(
@@ -721,10 +738,12 @@ def make_extras(
     time_limit: float,
 ) -> set[str]:
     """404, sitemap, robots, .nojekyll, CNAME and the calendar: kept, or made again together."""
-    names = extra_names(config)
+    names = extra_names(config, inputs.growth)
     if plan.extras_kept:
         new.scans["404.html"] = store.scans["404.html"]
         for name in names:
+            if name in store.scans:  # growth.py's list and redirect pages
+                new.scans[name] = store.scans[name]
             keep(name, store.files[name], new.files)
         return set(names)
     env = make_environment(config, inputs.assets)
@@ -738,7 +757,8 @@ def make_extras(
     except SiteError as error:
         errors.append(error)
     if has_sitemap(config):
-        contents["sitemap.xml"] = render_sitemap(config, inputs.pages)
+        list_pages = ["/" + out.removesuffix("index.html") for out in inputs.growth.pagers]
+        contents["sitemap.xml"] = render_sitemap(config, inputs.pages, list_pages)
     contents["robots.txt"] = render_robots(config)
     contents[".nojekyll"] = ""
     contents[MARKER] = MARKER_TEXT
@@ -751,12 +771,34 @@ def make_extras(
             )
         except SiteError as error:
             errors.append(error)
+    # Sites that grow (growth.py): list pages 2..n, feeds and redirect pages.
+    try:
+        bodies = full_bodies(config, inputs.growth, inputs.pages)
+        grown = render_growth(
+            config,
+            inputs.growth,
+            env,
+            inputs.site,
+            inputs.data,
+            inputs.pages,
+            files,
+            inputs.templates,
+            time_limit,
+            bodies,
+        )
+        contents.update(grown.contents)
+        new.scans.update(grown.scans)
+        errors += grown.errors
+    except SiteError as error:
+        errors.append(error)
     for name, content in contents.items():
         raw = content.encode("utf-8") if isinstance(content, str) else content
         if staging is not None:
             target = safe_target(staging, name)
+            target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(raw)
-            new.files[name] = record_of(target, inputs.digest, hashlib.sha256(raw).hexdigest())
+            digest = hashlib.sha256(raw).hexdigest()
+            new.files[name] = record_of(target, inputs.extras_digest, digest)
     return set(names)
 
 

@@ -15,7 +15,8 @@ import stat
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,9 +27,11 @@ from jinja2.loaders import split_template_path
 from markupsafe import Markup
 
 from .config import Config
+from .dates import human_date, modified
 from .errors import Location, SiteError, decode_text, from_jinja_error, project_path
 from .model import Asset, NavItem, Page, PageView, RenderedBody
 from .paths import Sources, check_target, read_regular
+from .sections import Sections, page_context
 from .theme import template_loader
 from .urls import BadURL, clean_url, encode_url, has_scheme
 
@@ -50,6 +53,7 @@ class SiteView:
     nav: tuple[NavItem, ...]
     pages: tuple[PageView, ...]
     extra: Mapping[str, Any]
+    sections: Sections = field(default_factory=Sections)  # sections.py
 
 
 class KeysFirstEnvironment(jinja2.Environment):
@@ -76,10 +80,19 @@ def make_environment(config: Config, assets: Mapping[str, Asset]) -> jinja2.Envi
         lstrip_blocks=True,
     )
     env.globals["range"] = capped_range
+    env.filters["human_date"] = partial(human_date_filter, config.language)
     env.globals["url"] = make_url(config.base_path)
     env.globals["absolute_url"] = make_absolute_url(config)
     env.globals["asset"] = make_asset_url(config.base_path, assets, make_absolute_url(config))
     return env
+
+
+def human_date_filter(default: str, day: Any, language: str | None = None) -> str:
+    """`{{ page.date|human_date }}`: the date as the site's language writes it (or the
+    language given: `page.date|human_date('fr')`)."""
+    if not isinstance(day, datetime.date):
+        raise jinja2.TemplateError(f"human_date needs a date, not {day!r}")
+    return human_date(day, language or default)
 
 
 class TemplateLoader(jinja2.BaseLoader):
@@ -177,7 +190,12 @@ def make_asset_url(
     return asset
 
 
-def make_site_view(config: Config, pages: Sequence[Page], nav: Sequence[NavItem]) -> SiteView:
+def make_site_view(
+    config: Config,
+    pages: Sequence[Page],
+    nav: Sequence[NavItem],
+    sections: Sections | None = None,
+) -> SiteView:
     """The `site` variable: config values plus every page's metadata (no bodies)."""
     views = tuple(page_view(page, None) for page in sorted(pages, key=lambda p: (p.order, p.url)))
     return SiteView(
@@ -190,6 +208,7 @@ def make_site_view(config: Config, pages: Sequence[Page], nav: Sequence[NavItem]
         nav=tuple(nav),
         pages=views,
         extra=config.extra,
+        sections=sections if sections is not None else Sections(),
     )
 
 
@@ -206,6 +225,8 @@ def page_view(page: Page, body: RenderedBody | None) -> PageView:
         extra=page.meta.extra,
         template=page.meta.template,
         order=page.order,
+        updated=page.meta.updated,
+        search=page.meta.search,
     )
 
 
@@ -229,6 +250,8 @@ def render_page(
         else _template_location(config, page.meta.template)
     )
     view = page_view(page, body)
+    # Sections (sections.py): the page's section, breadcrumbs, prev/next and list pager.
+    view = replace(view, **page_context(site.sections, page.url, page.source))
     return _render(
         env, config, page.meta.template, where, time_limit, site=site, page=view, data=data
     )
@@ -368,14 +391,19 @@ def _template_location(config: Config, name: str) -> Location:
     return Location(project_path(str(config.templates_dir / name), str(config.root)))
 
 
-def render_sitemap(config: Config, pages: Sequence[Page]) -> str:
-    """sitemap.xml: every page, sorted by URL; dates only where the content gives one. Written
-    only with an absolute base_url (see `has_sitemap`): a sitemap's URLs must be absolute."""
+def render_sitemap(config: Config, pages: Sequence[Page], list_pages: Sequence[str] = ()) -> str:
+    """sitemap.xml: every page and `list_pages` (a section's pages 2..n), sorted by URL; dates
+    (`updated`, else `date`) only where the content gives one. Redirect pages are never in it.
+    Written only with an absolute base_url (see `has_sitemap`): a sitemap's URLs must be
+    absolute."""
     absolute = make_absolute_url(config)
+    dated = {page.url: modified(page.meta.date, page.meta.updated) for page in pages}
+    dated.update({url: None for url in list_pages})
     rows = []
-    for page in sorted(pages, key=lambda p: p.url):
-        lastmod = f"<lastmod>{page.meta.date.isoformat()}</lastmod>" if page.meta.date else ""
-        rows.append(f"  <url><loc>{xml_escape(absolute(page.url))}</loc>{lastmod}</url>")
+    for url in sorted(dated):
+        day = dated[url]
+        lastmod = f"<lastmod>{day.isoformat()}</lastmod>" if day is not None else ""
+        rows.append(f"  <url><loc>{xml_escape(absolute(url))}</loc>{lastmod}</url>")
     body = "\n".join(rows)
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'

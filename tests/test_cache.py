@@ -107,7 +107,8 @@ def test_a_saved_cache_loads_back_equal(tmp_path: Path) -> None:
 def test_the_cache_file_holds_every_field_of_what_it_saves() -> None:
     """Adding a field to one of these values must come with a change of the cache format."""
     assert [f.name for f in fields(FrontMatter)] == [
-        *("title", "description", "slug", "template", "order", "draft", "date", "extra", "lines")
+        *("title", "description", "slug", "template", "order", "draft", "date", "extra", "lines"),
+        *("updated", "feed", "aliases", "paginate", "search"),
     ]
     assert [f.name for f in fields(Page)] == [
         *("source", "url", "meta", "markdown", "body_line", "text")
