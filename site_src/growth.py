@@ -136,6 +136,18 @@ def plan_growth(
         owners[out] = f"feed of {section.source}"
         if section.feed == "full":
             full += [item.source for item in feed_entries(sections, section)]
+    # A refused feed is not announced either: its error is the one to fix.
+    refused = [
+        url
+        for url, section in sections.items()
+        if section.feed_url and (url_to_output_path(section.feed_url) not in feeds)
+    ]
+    if refused:
+        by_url = {
+            url: replace(section, feed=None, feed_url=None) if url in refused else section
+            for url, section in sections.items()
+        }
+        sections = replace(sections, by_url=by_url)
     for page in pages:
         if page.meta.paginate < 1:
             errors.append(
