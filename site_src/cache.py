@@ -343,8 +343,8 @@ def _encode_parsed(entry: Parsed) -> list[Any]:
             encode_value(meta.date),
             encode_value(meta.extra),
             encode_value(meta.lines),
-            # Sites that grow: updated, feed, aliases, paginate, search.
-            encode_value([meta.updated, meta.feed, list(meta.aliases), meta.paginate, meta.search]),
+            # Sites that grow: updated, feed, aliases, paginate.
+            encode_value([meta.updated, meta.feed, list(meta.aliases), meta.paginate]),
         ],
         [_encode_error(warning) for warning in entry.warnings],
     ]
@@ -356,7 +356,7 @@ def _decode_parsed(row: Any) -> Parsed:
     when = decode_value(date)
     if when is not None and not isinstance(when, datetime.date):
         raise _Unfit("a date that is not a date")
-    updated, feed, aliases, paginate, search = _list(decode_value(grown))
+    updated, feed, aliases, paginate = _list(decode_value(grown))
     if updated is not None and not isinstance(updated, datetime.date):
         raise _Unfit("a date that is not a date")
     if not isinstance(feed, bool | str):
@@ -375,7 +375,6 @@ def _decode_parsed(row: Any) -> Parsed:
         feed,
         tuple(_list(aliases)),
         _int(paginate),
-        _bool(search),
     )
     page = Page(_str(source), _str(url), front, _str(markdown), _int(body_line), _str(text))
     errors = tuple(_decode_error(item) for item in _list(warnings))

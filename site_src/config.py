@@ -66,7 +66,6 @@ class Config:
     raw_html: bool = True
     extra: Mapping[str, Any] = field(default_factory=dict)
     timezone: str = "UTC"
-    search: bool = False
     source: str = CONFIG_FILE
     base_url_origin: Location | None = None
 
@@ -101,7 +100,6 @@ SCHEMA: dict[str, tuple[type | tuple[type, ...], str]] = {
     "raw_html": (bool, "allow raw HTML in Markdown"),
     "extra": (dict, "free-form values for templates as site.extra"),
     "timezone": (str, "the time zone of dates in front matter, e.g. Asia/Shanghai (default UTC)"),
-    "search": (bool, "index the built site with Pagefind and show a search box"),
 }
 SOURCE_FOLDERS = ("content_dir", "templates_dir", "static_dir", "data_dir")
 HOST_PATTERN = re.compile(

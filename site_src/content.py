@@ -47,7 +47,6 @@ FRONT_MATTER_TYPES: dict[str, tuple[type, ...]] = {
     "feed": (bool, str),
     "aliases": (list,),
     "paginate": (int,),
-    "search": (bool,),
 }
 SLUG_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 FENCE = "---"
@@ -321,7 +320,6 @@ def _expected(key: str) -> str:
         "feed": "true, false, summary or full",
         "aliases": "a list of old URLs such as [/old-url/]",
         "paginate": "a whole number",
-        "search": "true or false",
         "extra": "a mapping",
     }.get(key, "text")
 

@@ -33,12 +33,11 @@ class FrontMatter:
     date: datetime.date | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
     lines: Mapping[str, int] = field(default_factory=dict)
-    # Sites that grow (sections.py, feeds.py, aliases.py, search.py).
+    # Sites that grow (sections.py, feeds.py, aliases.py).
     updated: datetime.date | None = None
     feed: bool | str = False
     aliases: tuple[str, ...] = ()
     paginate: int = 10
-    search: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +137,6 @@ class PageView:
     next: Any = None
     pager: Any = None
     feed_url: str | None = None
-    search: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -226,7 +226,6 @@ def page_view(page: Page, body: RenderedBody | None) -> PageView:
         template=page.meta.template,
         order=page.order,
         updated=page.meta.updated,
-        search=page.meta.search,
     )
 
 
