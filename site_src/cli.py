@@ -13,12 +13,12 @@ from typing import TextIO
 from . import __version__
 from .config import Config, absolute_base_problem, load_config
 from .deploy import deploy
-from .devserver import Event, Listening, ServeOptions, serve
 from .errors import BuildFailed, SiteError, format_text, sort_problems
 from .init import create_project
 from .output import Published
 from .pipeline import BuildResult, build_site
 from .scaffold import create_page, plan_page
+from .serve import Event, Listening, ServeOptions, serve
 from .terminal import (
     Progress,
     actions_annotations,

@@ -22,12 +22,12 @@ from .errors import (
     SiteError,
     decode_text,
     located,
-    parse_yaml,
     project_path,
     short_repr,
 )
 from .paths import read_regular
 from .urls import WEB_SCHEMES, BadURL, clean_url, redact
+from .yamlfile import parse_yaml
 
 CONFIG_FILE = "site.yml"
 BASE_URL_ENV = "SITE_BASE_URL"

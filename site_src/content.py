@@ -1,6 +1,6 @@
-"""Content sources: finding the Markdown files, and turning each into a `Page` (front matter + URL).
+"""Turning a source's text into a `Page`: front matter split off and checked, and its URL.
 
-`find_sources` and `load_data` are the only readers of content and data files; `parse_page` is pure.
+Pure: no I/O, no globals (`sources` reads the files).
 """
 
 from __future__ import annotations
@@ -8,31 +8,23 @@ from __future__ import annotations
 import datetime
 import difflib
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .config import Config
 from .errors import (
-    Location,
     SiteError,
-    decode_text,
     located,
-    parse_yaml,
-    project_path,
     short_repr,
 )
+from .markdown import heading_text
 from .model import FrontMatter, Page, Source
 from .paths import (
     UNSAFE_NAME_CHARS,
-    Sources,
-    check_source_name,
-    check_target,
-    read_regular,
-    source_files,
 )
+from .yamlfile import parse_yaml
 
 FRONT_MATTER_TYPES: dict[str, tuple[type, ...]] = {
     "title": (str,),
@@ -43,11 +35,22 @@ FRONT_MATTER_TYPES: dict[str, tuple[type, ...]] = {
     "draft": (bool,),
     "date": (datetime.date,),
     "extra": (dict,),
+    "lang": (str,),
     "updated": (datetime.date,),
     "feed": (bool, str),
     "aliases": (list,),
     "paginate": (int,),
 }
+# A BCP 47 language tag as <html lang> takes it: en, zh-Hans, pt-BR, de-CH-1996.
+LANG_PATTERN = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
+# How alike a key must be to a known one to be taken for a typo of it (difflib's ratio):
+# `titel` and `descripton` are, `section` (0.67 to description) is a key of its own.
+TYPO_RATIO = 0.8
+# The lines that can start a level-1 heading (ATX `# Title`, or the `===` under a setext one),
+# and those that open or close a fenced code block, whose lines are never headings.
+ATX_H1 = re.compile(r"^ {0,3}#(?:[ \t]+(.*?))??(?:[ \t]+#+)?[ \t]*$")
+SETEXT_H1 = re.compile(r"^ {0,3}=+[ \t]*$")
+CODE_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 SLUG_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 FENCE = "---"
 # What `new` writes as a page's description, so a build can tell one left unchanged.
@@ -59,116 +62,11 @@ PLAIN_SLUG_LINE = re.compile(
 )
 
 
-def find_sources(config: Config) -> tuple[list[Source], list[SiteError]]:
-    """Read every .md file under the content folder, in a stable order."""
-    sources: list[Source] = []
-    problem = content_folder_problem(config)
-    if problem is not None:
-        return sources, [problem]
-    found, errors = source_files(config.content_dir, Sources.of(config))
-    for _parts, file in found:
-        if not file.endswith(".md"):
-            continue
-        path = Path(file)
-        name = project_path(file, str(config.root))
-        try:
-            sources.append(Source(name, decode(read_source_bytes(config, path, name), name)))
-        except SiteError as error:
-            errors.append(error)
-    return sources, errors
-
-
-def content_folder_problem(config: Config) -> SiteError | None:
-    """A missing content folder is one clear error, not an empty site."""
-    if config.content_dir.is_dir():
-        return None
-    folder = project_path(str(config.content_dir), str(config.root))
-    hint = "Run the command in the project folder, pass --root, or create the folder."
-    return SiteError(f"there is no content folder {folder}/", None, hint)
-
-
-def read_source_bytes(config: Config, path: Path, name: str) -> bytes:
-    """The bytes of one content file, once its name and place are known to be safe.
-
-    Every reader of content files goes through here: a name that cannot be a URL, a link that
-    `paths.Sources` refuses, a pipe or device, or a file that cannot be read is a SiteError naming
-    the file.
-    """
-    check_source_name(path.relative_to(config.content_dir), name)
-    check_target(path, Sources.of(config), config.content_dir)
-    return read_regular(path, name)
-
-
-def decode(raw: bytes, name: str) -> str:
-    """Decode UTF-8 (a BOM is dropped) and normalise line endings to LF."""
-    return decode_text(raw, name)
-
-
-class Unloaded(Mapping[str, Any]):
-    """Stands in for a data file that failed to load: any use of it raises that file's error again.
-
-    The report shows an error once, so a broken data file is one error, not one more for every
-    template or calendar that reads it. A Mapping, so that checks for one do not fail first."""
-
-    __slots__ = ("error",)
-
-    def __init__(self, error: SiteError) -> None:
-        self.error = error
-
-    def __reduce__(self) -> tuple[object, ...]:
-        return (Unloaded, (self.error,))
-
-    def _again(self) -> SiteError:
-        error = self.error
-        return SiteError(
-            error.message, error.where, error.hint, excerpt=error.excerpt, severity=error.severity
-        )
-
-    def __getattr__(self, name: str) -> Any:
-        raise self._again()
-
-    def __getitem__(self, key: str) -> Any:
-        raise self._again()
-
-    def __iter__(self) -> Iterator[str]:
-        raise self._again()
-
-    def __len__(self) -> int:
-        raise self._again()
-
-    def __str__(self) -> str:
-        raise self._again()
-
-    def __bool__(self) -> bool:
-        raise self._again()
-
-
-def load_data(config: Config) -> tuple[dict[str, Any], list[SiteError]]:
-    """Read data/*.yml into a mapping from file stem to its parsed value (`Unloaded` if it failed)."""
-    data: dict[str, Any] = {}
-    if not config.data_dir.is_dir():
-        return data, []
-    found, errors = source_files(config.data_dir, Sources.of(config), recursive=False)
-    files = sorted(Path(file) for _parts, file in found if file.endswith((".yml", ".yaml")))
-    for path in files:
-        name = project_path(str(path), str(config.root))
-        try:
-            if path.stem in data:
-                raise SiteError(
-                    f"two data files are named '{path.stem}' (.yml and .yaml)",
-                    Location(name),
-                    f"Keep one of them: templates know both as data.{path.stem}.",
-                )
-            text = decode_text(read_regular(path, name), name)
-            data[path.stem] = parse_yaml(text, name, text, 0, "the data file")[1]
-        except SiteError as error:
-            errors.append(error)
-            data.setdefault(path.stem, Unloaded(error))
-    return data, errors
-
-
 def parse_page(source: Source, content_root: str) -> tuple[Page, list[SiteError]]:
-    """Split front matter from body, validate it and work out the page's URL; return warnings."""
+    """Split front matter from body, validate it and work out the page's URL; return warnings.
+
+    Front matter is optional: without a `title`, the body's first level-1 heading is the title
+    (and `title_in_content` tells templates not to print it again)."""
     text = source.text
     if not text.strip():
         raise located(
@@ -177,30 +75,25 @@ def parse_page(source: Source, content_root: str) -> tuple[Page, list[SiteError]
             None,
             1,
             1,
-            "Start it with front matter:\n---\ntitle: A title\n---",
+            "Start it with a heading such as '# A title', its title, or with front matter:"
+            "\n---\ntitle: A title\n---",
         )
     yaml_text, body_line = _split(source)
-    mapping, lines = _load_front_matter(yaml_text, source)
+    mapping, lines = _load_front_matter(yaml_text, source) if body_line > 1 else ({}, {})
     warnings = _unknown_keys(mapping, lines, source)
-    meta = _front_matter(mapping, lines, source)
+    markdown = "\n".join(text.split("\n")[body_line - 1 :])
+    meta = _front_matter(mapping, lines, source, first_heading(markdown), body_line)
     if meta.description == DESCRIPTION_PLACEHOLDER:
         warnings.append(_placeholder_description(lines.get("description"), source))
-    markdown = "\n".join(text.split("\n")[body_line - 1 :])
     url = page_url(source.path, content_root, meta.slug)
     return Page(source.path, url, meta, markdown, body_line, text), warnings
 
 
 def _split(source: Source) -> tuple[str, int]:
+    """The front matter's YAML and the line the body starts on (1: there is no front matter)."""
     lines = source.text.split("\n")
     if lines[0].rstrip() != FENCE:
-        raise located(
-            "missing front matter: the file must start with a line '---'",
-            source.path,
-            source.text,
-            1,
-            1,
-            "Add front matter with at least a title:\n---\ntitle: A title\n---",
-        )
+        return "", 1
     for index, line in enumerate(lines[1:], start=1):
         if line.rstrip() in (FENCE, "..."):
             return "\n".join(lines[1:index]), index + 2
@@ -214,8 +107,38 @@ def _split(source: Source) -> tuple[str, int]:
     )
 
 
+def first_heading(markdown: str) -> str | None:
+    """The text of the first level-1 heading (`# Title` or `Title` over `===`) outside code
+    blocks, as plain text; None if there is none. A line scan: no Markdown parse per page."""
+    fence = ""
+    previous = ""
+    for line in markdown.split("\n"):
+        if fence:
+            if line.strip().startswith(fence) and not line.strip().strip(fence[0]):
+                fence = ""
+            continue
+        opening = CODE_FENCE.match(line)
+        if opening:
+            fence = opening.group(1)
+            previous = ""
+            continue
+        atx = ATX_H1.match(line)
+        if atx:
+            title = heading_text(atx.group(1) or "")
+            if title:
+                return title
+        elif SETEXT_H1.match(line) and previous.strip() and not previous.startswith("    "):
+            title = heading_text(previous.strip())
+            if title:
+                return title
+        previous = line
+    return None
+
+
 def _load_front_matter(yaml_text: str, source: Source) -> tuple[dict[str, Any], dict[str, int]]:
     node, data = parse_yaml(yaml_text, source.path, source.text, 1, "front matter")
+    if data is None and not yaml_text.strip():
+        return {}, {}
     if not isinstance(data, dict):
         kind = "nothing" if data is None else type(data).__name__
         raise located(
@@ -235,22 +158,26 @@ def _load_front_matter(yaml_text: str, source: Source) -> tuple[dict[str, Any], 
 def _unknown_keys(
     mapping: Mapping[str, Any], lines: Mapping[str, int], source: Source
 ) -> list[SiteError]:
+    """A warning for each key that looks like a typo of a known one; other keys are the page's
+    own (templates read them as `page.meta.KEY`) and are kept without a word."""
     warnings = []
     for key in mapping:
-        if key not in FRONT_MATTER_TYPES:
-            close = difflib.get_close_matches(key, FRONT_MATTER_TYPES, n=1)
-            hint = f"did you mean '{close[0]}'?" if close else "put free-form values under 'extra:'"
-            warnings.append(
-                located(
-                    f"unknown front matter key '{key}'",
-                    source.path,
-                    source.text,
-                    lines.get(key),
-                    1,
-                    hint,
-                    severity="warning",
-                )
+        if key in FRONT_MATTER_TYPES:
+            continue
+        close = difflib.get_close_matches(key.lower(), FRONT_MATTER_TYPES, n=1, cutoff=TYPO_RATIO)
+        if not close:
+            continue
+        warnings.append(
+            located(
+                f"unknown front matter key '{key}': did you mean '{close[0]}'?",
+                source.path,
+                source.text,
+                lines.get(key),
+                1,
+                f"Rename it to '{close[0]}'. (Templates still see it as page.meta['{key}'].)",
+                severity="warning",
             )
+        )
     return warnings
 
 
@@ -268,7 +195,11 @@ def _placeholder_description(line: int | None, source: Source) -> SiteError:
 
 
 def _front_matter(
-    mapping: Mapping[str, Any], lines: Mapping[str, int], source: Source
+    mapping: Mapping[str, Any],
+    lines: Mapping[str, int],
+    source: Source,
+    heading: str | None,
+    body_line: int,
 ) -> FrontMatter:
     for key, types in FRONT_MATTER_TYPES.items():
         if key not in mapping:
@@ -287,24 +218,59 @@ def _front_matter(
                 'Quote text values that look like numbers or dates, e.g. title: "2025"',
             )
     title = mapping.get("title")
-    if not isinstance(title, str) or not title.strip():
-        raise located(
-            "front matter has no title" if title is None else "the title is empty",
-            source.path,
-            source.text,
-            lines.get("title", 2),
-            1,
-            "Add a line such as 'title: My page' to the front matter.",
-        )
+    written = title.strip() if isinstance(title, str) else ""
+    if not written and heading is None:
+        raise _no_title(title, lines, source, body_line)
     known = {k: v for k, v in mapping.items() if k in FRONT_MATTER_TYPES}
     if "slug" in known:
         _check_slug(known["slug"], lines.get("slug"), source)
     if "template" in known:
         _check_template(known["template"], lines.get("template"), source)
-    known["title"] = title.strip()
+    if "lang" in known:
+        _check_lang(known["lang"], lines.get("lang"), source)
+    known["title"] = written or heading
     if "aliases" in known:
         known["aliases"] = tuple(known["aliases"])
-    return FrontMatter(**known, lines=dict(lines))
+    return FrontMatter(
+        **known,
+        lines=dict(lines),
+        written=dict(mapping),
+        title_in_content=heading is not None and known["title"] == heading,
+    )
+
+
+def _no_title(title: object, lines: Mapping[str, int], source: Source, body_line: int) -> SiteError:
+    heading = "or start the text with a heading such as '# My page'"
+    if body_line == 1:
+        return located(
+            "the page has no title: no front matter and no '# heading'",
+            source.path,
+            source.text,
+            1,
+            1,
+            "Start the page with a heading such as '# My page' (its title), or with front "
+            "matter:\n---\ntitle: My page\n---",
+        )
+    return located(
+        "front matter has no title" if title is None else "the title is empty",
+        source.path,
+        source.text,
+        lines.get("title", 2),
+        1,
+        f"Add a line such as 'title: My page' to the front matter, {heading}.",
+    )
+
+
+def _check_lang(lang: str, line: int | None, source: Source) -> None:
+    if not LANG_PATTERN.fullmatch(lang):
+        raise located(
+            f"lang {lang!r} is not a language tag",
+            source.path,
+            source.text,
+            line,
+            1,
+            "Write a BCP 47 language tag, as <html lang> takes it: en, de, zh-Hans, pt-BR.",
+        )
 
 
 def _is_datetime(value: Any) -> bool:
@@ -351,42 +317,14 @@ def _check_template(name: str, line: int | None, source: Source) -> None:
 
 
 def page_url(source_path: str, content_root: str, slug: str | None) -> str:
-    """content/keynote.md -> /keynote/, content/index.md -> /, content/a/index.md -> /a/."""
+    """content/keynote.md -> /keynote/, content/index.md -> /, content/a/index.md -> /a/.
+
+    A folder's README.md is its page too, as GitHub shows it: content/a/README.md -> /a/ (a
+    folder with both an index.md and a README.md has two pages at one URL, an error)."""
     relative = Path(source_path).relative_to(content_root).with_suffix("")
     parts = list(relative.parts)
     if slug is not None:
         parts[-1] = slug
-    elif parts[-1] == "index":
+    elif parts[-1] == "index" or parts[-1].lower() == "readme":
         parts.pop()
     return "/" + "".join(f"{part}/" for part in parts)
-
-
-def probable_url(config: Config, source_path: str) -> str:
-    """The URL of a page whose source failed to load, as far as it can be told: from its path
-    and from a plain `slug:` line of its front matter, if it has one."""
-    content_root = project_path(str(config.content_dir), str(config.root))
-    try:
-        raw = (config.root / source_path).read_bytes()
-    except OSError:
-        raw = b""
-    head, fence, _ = raw.decode("utf-8", errors="replace").partition(f"\n{FENCE}")
-    found = PLAIN_SLUG_LINE.search(head) if fence else None
-    slug = found.group(2) if found and ".." not in found.group(2) else None
-    return page_url(source_path, content_root, slug)
-
-
-def read_templates(config: Config) -> tuple[dict[str, str], list[SiteError]]:
-    """Template sources by project path, so problems found in rendered HTML can point at a line;
-    and the templates folder's entries that `paths` refuses (Jinja is never let near them)."""
-    folder = config.templates_dir
-    if not folder.is_dir():
-        return {}, []
-    found, errors = source_files(folder, Sources.of(config))
-    result = {}
-    for _parts, file in found:
-        name = project_path(file, str(config.root))
-        try:
-            result[name] = read_regular(Path(file), name).decode("utf-8", errors="replace")
-        except SiteError:
-            continue
-    return result, errors

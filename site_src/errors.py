@@ -13,12 +13,9 @@ import reprlib
 import traceback
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 import jinja2
-import yaml
-
-from .safe_yaml import Loader, RefusedYAML
 
 Severity = Literal["error", "warning"]
 
@@ -154,16 +151,6 @@ def unreadable(exc: OSError, name: str) -> SiteError:
     )
 
 
-def read_text(path: os.PathLike[str] | str, name: str) -> str:
-    """Read a source file as text; an unreadable or undecodable file is a SiteError naming it."""
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
-    except OSError as exc:
-        raise unreadable(exc, name) from None
-    return decode_text(raw, name)
-
-
 def located(
     message: str,
     path: str,
@@ -194,62 +181,6 @@ def excerpt(text: str, line: int, column: int | None = None, context: int = 1) -
         if number == line and column:
             out.append(f"  {' ' * width} | {' ' * (column - 1)}^")
     return "\n".join(out)
-
-
-def from_yaml_error(
-    exc: yaml.YAMLError, path: str, text: str, line_offset: int, what: str
-) -> SiteError:
-    """Translate a PyYAML error, shifting its position by where the YAML starts in the file."""
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc)
-    context = getattr(exc, "context", None)
-    message = f"{what} is not valid YAML: {problem}" + (f" ({context})" if context else "")
-    line = mark.line + 1 + line_offset if mark is not None else None
-    column = mark.column + 1 if mark is not None else None
-    hint = "Check indentation, quote values that contain ': ' or start with a special character."
-    if isinstance(exc, RefusedYAML):
-        message, hint = f"{what} {problem}", exc.hint
-    return located(message, path, text, line, column, hint)
-
-
-def parse_yaml(
-    yaml_text: str, path: str, text: str, line_offset: int, what: str
-) -> tuple[yaml.Node | None, Any]:
-    """Parse one YAML document safely; every way it can fail becomes a located SiteError.
-
-    Returns the node tree too, whose marks give each key's line. `line_offset` is where the YAML
-    starts in `text` (the whole file), so positions point at the file, not at the snippet.
-    """
-    try:
-        loader = Loader(yaml_text)
-    except yaml.reader.ReaderError as exc:
-        raise _reader_error(exc, yaml_text, path, text, line_offset, what) from None
-    try:
-        node = loader.get_single_node()
-        return node, (loader.construct_document(node) if node is not None else None)
-    except yaml.YAMLError as exc:
-        raise from_yaml_error(exc, path, text, line_offset, what) from None
-    except RecursionError:
-        raise located(f"{what} is nested too deeply", path, text, line_offset + 1) from None
-    finally:
-        loader.dispose()
-
-
-def _reader_error(
-    exc: yaml.reader.ReaderError, yaml_text: str, path: str, text: str, offset: int, what: str
-) -> SiteError:
-    """A character YAML refuses outright (control characters), at its line and column."""
-    before = yaml_text[: exc.position]
-    line = before.count("\n") + 1 + offset
-    column = exc.position - (before.rfind("\n") + 1) + 1
-    return located(
-        f"{what} contains a character YAML does not allow (U+{exc.character:04X})",
-        path,
-        text,
-        line,
-        column,
-        "Remove it, or write it as an escape such as \\t inside double quotes.",
-    )
 
 
 def from_jinja_error(exc: BaseException, root: str, fallback: Location) -> SiteError:

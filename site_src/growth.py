@@ -1,32 +1,27 @@
 """What a growing site adds to a build: the section tree, list pages beyond the first, Atom
-feeds and redirect pages for moved URLs. The build calls two functions:
+feeds and redirect pages for moved URLs.
 
-- `plan_growth(config, pages, taken)` once the pages are known: the section tree (for
-  `site.sections`), every file this adds (so links to them check and collisions are found),
-  and the mistakes (a bad alias, an alias on a real page, a feed without an absolute base URL).
-- `render_growth(...)` with the other generated files: their contents, the link scans of the
-  HTML ones, and their errors.
+The index stage calls `plan_growth(config, pages, owners)` once the pages are known: the section
+tree (for `site.sections`), every file this adds (so links to them check and collisions are
+found), and the mistakes (a bad alias, an alias on a real page, a feed without an absolute base
+URL). The files themselves are made with the other generated files, one function each
+(`artifacts.render_list_page`, `render_feed_file`, `render_redirect`).
 
-Both are plain functions of values; `sections.py`, `feeds.py` and `aliases.py` hold the rules.
+Plain functions of values; `sections.py`, `feeds.py` and `aliases.py` hold the rules.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
 
-import jinja2
-
-from .aliases import BadAlias, alias_url, render_alias
+from .aliases import BadAlias, alias_url
 from .config import Config
 from .errors import Location, SiteError, located
-from .feeds import FeedItem, absolute_html, feed_entries, render_feed
-from .links import PageScan, check_links, cross_page_refs, scan_html
-from .model import Asset, Page, RenderedBody, url_to_output_path
-from .output import reserved_outputs
+from .feeds import feed_entries
+from .model import PageInfo, url_to_output_path
 from .sections import Sections, pager_pages, section_tree
-from .urls import encode_url
+from .sources import source_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,17 +40,15 @@ class Growth:
 
 
 def plan_growth(
-    config: Config, pages: Sequence[Page], assets: Iterable[Asset]
+    config: Config, pages: Sequence[PageInfo], owners: Mapping[str, str]
 ) -> tuple[Growth, list[SiteError]]:
-    """The section tree and the files it adds, checked against every other output file (pages,
-    static and generated files) so a clash is an error here."""
+    """The section tree and the files it adds, checked against every other output file
+    (`owners`: pages, static and generated files, and what each is) so a clash is an error."""
     content_root = config.content_dir.relative_to(config.root).as_posix()
     errors: list[SiteError] = []
     sections = section_tree(pages, content_root)
     section_sources = {section.source for section in sections.values()}
-    owners = reserved_outputs(config.calendar)
-    owners.update({asset.output: f"static file {asset.logical}" for asset in assets})
-    owners.update({page.output_path: f"page {page.source}" for page in pages})
+    owners = dict(owners)
     page_urls = {page.url: page for page in pages}
     pagers: dict[str, tuple[str, int]] = {}
     for section, number in pager_pages(sections):
@@ -166,7 +159,7 @@ def plan_growth(
 
 
 def plan_aliases(
-    config: Config, pages: Sequence[Page], owners: dict[str, str]
+    config: Config, pages: Sequence[PageInfo], owners: dict[str, str]
 ) -> tuple[dict[str, tuple[str, str]], list[SiteError]]:
     """Each alias's redirect page, or an error at the page's `aliases:` line."""
     aliases: dict[str, tuple[str, str]] = {}
@@ -211,110 +204,9 @@ def plan_aliases(
     return aliases, errors
 
 
-def at(config: Config, page: Page, key: str, message: str, hint: str) -> SiteError:
+def at(config: Config, page: PageInfo, key: str, message: str, hint: str) -> SiteError:
     """An error at a front matter key's line of a page, with the lines around it."""
     line = page.meta.lines.get(key)
     if line is None:
         return SiteError(message, Location(page.source), hint)
-    text = (config.root / page.source).read_text(encoding="utf-8", errors="replace")
-    return located(message, page.source, text, line, 1, hint)
-
-
-@dataclass(frozen=True, slots=True)
-class Rendered:
-    """The growth files of one build: contents, link scans of HTML files, errors."""
-
-    contents: dict[str, str | bytes]
-    scans: dict[str, PageScan]
-    errors: list[SiteError]
-
-
-def render_growth(
-    config: Config,
-    growth: Growth,
-    env: jinja2.Environment,
-    site: Any,
-    data: Mapping[str, Any],
-    pages: Sequence[Page],
-    files: frozenset[str],
-    templates: Mapping[str, str],
-    time_limit: float,
-    bodies: Mapping[str, str] | None = None,
-) -> Rendered:
-    """List pages 2..n (through the section page's template), feeds and redirect pages.
-    `bodies`: the HTML of the pages full feeds include, by source."""
-    from .render import make_absolute_url, render_page
-
-    by_source = {page.source: page for page in pages}
-    by_url = {page.url: page for page in pages}
-    absolute = make_absolute_url(config)
-    result = Rendered({}, {}, [])
-    html: dict[str, tuple[str, str]] = {}  # out -> (HTML, the source it comes from)
-    for out, (section_url, number) in growth.pagers.items():
-        section = growth.sections[section_url]
-        index = by_source[section.source]
-        listed = replace(index, url=section.pager_url(number))
-        body = RenderedBody(index.source, "", (), ())
-        try:
-            text = render_page(env, config, site, data, listed, body, time_limit)
-            html[out] = (text, index.source)
-        except SiteError as error:
-            result.errors.append(error)
-    for out, (url, _source) in growth.aliases.items():
-        target = by_url[url]
-        text = render_alias(
-            target=config.base_path + encode_url(url.lstrip("/")),
-            canonical=absolute(url),
-            title=target.meta.title,
-            language=config.language,
-        )
-        html[out] = (text, target.source)
-    for out, (text, origin) in html.items():
-        scan = scan_html(text, "/" + out.removesuffix("index.html"), origin)
-        result.errors.extend(check_links({out: scan}, files, config.base_path, templates))
-        result.scans[out] = cross_page_refs(scan, files, config.base_path)
-        result.contents[out] = text
-    for out, section_url in growth.feeds.items():
-        section = growth.sections[section_url]
-        items = [
-            FeedItem(
-                entry,
-                absolute(entry.url),
-                absolute_html(bodies[entry.source], absolute(entry.url))
-                if section.feed == "full" and bodies and entry.source in bodies
-                else None,
-            )
-            for entry in feed_entries(growth.sections, section)
-        ]
-        result.contents[out] = render_feed(
-            section=section,
-            items=items,
-            absolute_url=absolute,
-            site_title=config.title,
-            author=config.author,
-            language=config.language,
-            timezone=config.timezone,
-        )
-    return result
-
-
-def full_bodies(config: Config, growth: Growth, pages: Sequence[Page]) -> dict[str, str]:
-    """The rendered HTML of every page a full feed includes (read and rendered here: workers
-    send back no HTML)."""
-    if not growth.full_sources:
-        return {}
-    from .content import decode, read_source_bytes
-    from .markdown import make_markdown, render_markdown
-    from .parallel import with_text
-
-    md = make_markdown(config.raw_html)
-    urls = {page.source: page.url for page in pages}
-    by_source = {page.source: page for page in pages}
-    bodies = {}
-    for source in growth.full_sources:
-        text = decode(read_source_bytes(config, config.root / source, source), source)
-        body, _problems = render_markdown(
-            md, with_text(by_source[source], text), urls, config.base_path
-        )
-        bodies[source] = body.html
-    return bodies
+    return located(message, page.source, source_text(config, page.source), line, 1, hint)

@@ -6,13 +6,15 @@ way; a broken one is reported at the Markdown line or template line it came from
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from html import unescape
+from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-from .errors import Location, SiteError, located
+from .errors import Location, Severity, SiteError, located
 from .model import Link, url_to_output_path
 
 LINK_ATTRS = {"href", "src", "poster", "action", "data"}
@@ -105,13 +107,20 @@ def check_links(
     base_path: str,
     templates: Mapping[str, str],
     only: Collection[str] | None = None,
+    root: Path | None = None,
 ) -> list[SiteError]:
     """Check every page's references against the built files and their ids.
 
     `only` limits the check to some pages (an incremental build re-checks the pages it rendered
-    and the pages linking to their ids); `scans` must still hold every page, for the ids."""
+    and the pages linking to their ids); `scans` must still hold every page, for the ids.
+    With the project's `root`, a problem in a page's Markdown shows its line (read again from
+    the source only then). A link to a page without its trailing slash, which only templates
+    and raw HTML can still hold (Markdown links are rewritten), is a warning; the rest are
+    errors. Each message quotes the link as the author wrote it and suggests the nearest id or
+    page."""
     errors: list[SiteError] = []
-    targets: dict[tuple[str, str], tuple[str | None, str, str]] = {}
+    targets: dict[tuple[str, str], Resolved] = {}
+    pages = _PageNames(files)
     chosen = sorted(scans.items()) if only is None else sorted((p, scans[p]) for p in only)
     for _path, scan in chosen:
         for value, line in scan.duplicate_ids:
@@ -135,18 +144,51 @@ def check_links(
             resolved = targets.get((where, base))
             if resolved is None:
                 resolved = targets[where, base] = _resolve(base, scan.url, files, base_path)
-            problem, target, site_path = resolved
+            problem, target, site_path, severity = resolved
+            guess: str | None = None
             if problem is None and target and fragment and fragment != "top":
                 target_scan = scans.get(target)
                 if target_scan is not None and fragment not in target_scan.ids:
                     problem = (
                         f"broken link: {HREF} (no element with id '{fragment}' on {site_path})"
                     )
+                    # Only the target page's ids: a page full of links stays linear.
+                    close = difflib.get_close_matches(fragment, target_scan.ids, n=1)
+                    guess = f"#{close[0]}" if close else None
+            elif problem is not None and severity == "error" and target == "" and site_path:
+                guess = pages.nearest(site_path)
             if problem:
-                errors.append(
-                    _locate(problem.replace(HREF, href), href, scan, templates, base_path)
-                )
+                place = Where(scan, templates, base_path, root)
+                errors.append(_locate(problem, href, place, severity, guess))
     return errors
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """What `_locate` needs to find the line a link came from."""
+
+    scan: PageScan
+    templates: Mapping[str, str]
+    base_path: str
+    root: Path | None
+
+
+class _PageNames:
+    """The site paths of the built pages, listed only once a link needs a did-you-mean."""
+
+    def __init__(self, files: Collection[str]) -> None:
+        self.files = files
+        self.paths: list[str] | None = None
+
+    def nearest(self, site_path: str) -> str | None:
+        if self.paths is None:
+            self.paths = sorted(
+                "/" + name[: -len("index.html")]
+                for name in self.files
+                if name == "index.html" or name.endswith("/index.html")
+            )
+        close = difflib.get_close_matches(site_path, self.paths, n=1, cutoff=0.7)
+        return close[0] if close else None
 
 
 def cross_page_refs(scan: PageScan, files: frozenset[str], base_path: str) -> PageScan:
@@ -161,7 +203,7 @@ def cross_page_refs(scan: PageScan, files: frozenset[str], base_path: str) -> Pa
         base, _, fragment = href.partition("#")
         if not (base and fragment) or href in scan.reported:
             continue
-        problem, target, _ = _resolve(base, scan.url, files, base_path)
+        problem, target, _, _ = _resolve(base, scan.url, files, base_path)
         if problem is None and target and target != own:
             refs.append((href, line))
     links = tuple(link for link in scan.body_links if "#" in link.href)
@@ -172,48 +214,102 @@ def cross_page_refs(scan: PageScan, files: frozenset[str], base_path: str) -> Pa
 
 # Problems are worked out once per link target and name the link as written where they are used.
 HREF = "\x00href\x00"
+# What a link with a problem leads to: (problem, target output path, site path, severity).
+Resolved = tuple[str | None, str, str, Severity]
 
 
-def _resolve(
-    base: str, page_url: str, files: frozenset[str], base_path: str
-) -> tuple[str | None, str, str]:
-    """(problem, target output path, site path) of a link without its #fragment; no target when
-    there is nothing more to check."""
+def _resolve(base: str, page_url: str, files: frozenset[str], base_path: str) -> Resolved:
+    """(problem, target output path, site path, severity) of a link without its #fragment; no
+    target when there is nothing more to check."""
     try:
         parts = urlsplit(base)
     except ValueError:
-        return f"malformed URL: {HREF}", "", ""
+        return f"malformed URL: {HREF}", "", "", "error"
     if parts.scheme in IGNORED_SCHEMES or parts.netloc:
-        return None, "", ""
+        return None, "", "", "error"
     if parts.scheme:
-        return f"unsupported link scheme '{parts.scheme}:' in {HREF}", "", ""
+        return f"unsupported link scheme '{parts.scheme}:' in {HREF}", "", "", "error"
     target_path = unquote(urlsplit(urljoin(base_path + page_url.lstrip("/"), base)).path)
     plain_base = unquote(base_path)  # a base path may be written encoded: /my%20site/
     if not target_path.startswith(plain_base):
-        return f"link {HREF} points outside the site's base path {base_path}", "", ""
+        return f"link {HREF} points outside the site's base path {base_path}", "", "", "error"
     site_path = "/" + target_path[len(plain_base) :]
     target = url_to_output_path(site_path)
     if target not in files:
         if target + "/index.html" in files:
-            return f"link {HREF} needs a trailing slash", "", ""
-        return f"broken link: {HREF} (no page or file at {site_path})", "", ""
-    return None, target, site_path
+            problem = (
+                f"link {HREF} has no trailing slash: the page is {site_path}/ (GitHub Pages "
+                "answers with a redirect, other servers may not find it)"
+            )
+            return problem, "", "", "warning"
+        return f"broken link: {HREF} (no page or file at {site_path})", "", site_path, "error"
+    return None, target, site_path, "error"
 
 
 def _locate(
-    problem: str, href: str, scan: PageScan, templates: Mapping[str, str], base_path: str
+    problem: str, href: str, where: Where, severity: Severity, guess: str | None
 ) -> SiteError:
-    hint = "Link to a page's .md source or use url() in templates; check the heading's id."
+    """The problem at the line the link was written on, quoting it as written there."""
+    scan = where.scan
     for link in scan.body_links:
         if link.href == href:
-            return SiteError(problem, Location(scan.origin, link.line, link.column), hint)
+            written = link.written or href
+            message = problem.replace(HREF, written)
+            hint = _hint(written, severity, guess, markdown=True)
+            text = _source_text(where.root, scan.origin)
+            column = link.column
+            if column is None and text is not None:
+                column = _column(text, link.line, written)
+            return located(message, scan.origin, text, link.line, column, hint, severity)
     needles = [href]
-    if href.startswith(base_path):
-        needles.append("/" + href[len(base_path) :])
+    if href.startswith(where.base_path):
+        needles.insert(0, "/" + href[len(where.base_path) :])
     for needle in (n for n in needles if len(n) > 1):
-        for name, text in sorted(templates.items()):
+        for name, text in sorted(where.templates.items()):
             for number, line_text in enumerate(text.split("\n"), start=1):
                 if needle in line_text:
                     column = line_text.find(needle) + 1
-                    return located(problem, name, text, number, column, hint)
-    return SiteError(problem, Location(scan.origin), hint)
+                    hint = _hint(needle, severity, guess, markdown=False)
+                    message = problem.replace(HREF, needle)
+                    return located(message, name, text, number, column, hint, severity)
+    hint = _hint(href, severity, guess, markdown=False)
+    return SiteError(problem.replace(HREF, href), Location(scan.origin), hint, severity=severity)
+
+
+def _hint(written: str, severity: Severity, guess: str | None, markdown: bool) -> str:
+    """What to do about a link problem: the fix for a missing slash, else the nearest id or
+    page, then the general advice."""
+    base, _, fragment = written.partition("#")
+    if severity == "warning":
+        path = written.split("?")[0].split("#")[0]
+        fixed = path + "/" + written[len(path) :]
+        return f"Write {fixed} (with the trailing slash), as the page's URL is."
+    general = (
+        "Link to a page's .md source (keynote.md#section) or its URL with a trailing slash."
+        if markdown
+        else "In templates write url('/page/'); check the heading's id."
+    )
+    if guess is None:
+        return general
+    if guess.startswith("#"):
+        return f"Did you mean {base}{guess}? {general}"
+    suffix = f"#{fragment}" if fragment else ""
+    return f"Did you mean {guess}{suffix}? {general}"
+
+
+def _source_text(root: Path | None, origin: str) -> str | None:
+    """A page's source text again, for an excerpt; None if it cannot be read."""
+    if root is None:
+        return None
+    try:
+        return (root / origin).read_text(encoding="utf-8-sig", errors="replace")
+    except OSError:
+        return None
+
+
+def _column(text: str, line: int, needle: str) -> int | None:
+    lines = text.split("\n")
+    if 1 <= line <= len(lines):
+        found = lines[line - 1].find(needle)
+        return found + 1 if found >= 0 else None
+    return None

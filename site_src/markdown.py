@@ -7,12 +7,14 @@ Pygments highlighting; links to .md sources become site URLs.
 
 from __future__ import annotations
 
+import difflib
+import functools
 import html
 import posixpath
 import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
@@ -119,6 +121,21 @@ def heading_slug(text: str) -> str:
         char for char in text.lower() if char in " -_" or unicodedata.category(char)[0] in "LMN"
     )
     return "".join(kept).replace(" ", "-")
+
+
+@functools.cache
+def _inline_parser() -> MarkdownIt:
+    return MarkdownIt("commonmark").enable(["strikethrough"])
+
+
+def heading_text(source: str) -> str:
+    """A heading's Markdown as plain text, for a title: `# The *best* `code` {#x}` -> `The best
+    code`."""
+    match = HEADING_ATTRS.search(source)
+    if match:
+        source = source[: match.start()]
+    tokens = _inline_parser().parseInline(source)
+    return " ".join(_plain_text(tokens[0].children or []).split()) if tokens else ""
 
 
 def _heading_ids(state: StateCore) -> None:
@@ -281,20 +298,26 @@ def _inline_links(
         elif child.type in ("link_open", "image"):
             attr = "href" if child.type == "link_open" else "src"
             href = str(child.attrGet(attr) or "")
-            new = rewrite_link(href, page.source, urls, base_path)
+            new = rewrite_link(href, page.source, urls, base_path, page.url)
             column = _column_of(page.text, line, href)
             if new is None:
-                errors.append(_missing_source(href, page, line, column))
+                errors.append(_missing_source(href, page, line, column, urls))
             child.attrSet(attr, href if new is None else new)
-            links.append(Link(href if new is None else new, line, column))
+            written = href if new is not None and new != href else ""
+            links.append(Link(href if new is None else new, line, column, written))
         elif child.type == "html_inline":
             links.extend(
                 Link(href, line + offset) for href, offset in raw_html_links(child.content)
             )
 
 
-def rewrite_link(href: str, source: str, urls: Mapping[str, str], base_path: str) -> str | None:
-    """Turn `other.md#x` into the other page's URL and `/x/` into base-path form; None if missing."""
+def rewrite_link(
+    href: str, source: str, urls: Mapping[str, str], base_path: str, page_url: str | None = None
+) -> str | None:
+    """Turn `other.md#x` into the other page's URL and `/x/` into base-path form; None if missing.
+
+    A link to a page without its trailing slash (`/keynote`, `/asi-stages#stage-2`, or
+    `keynote` relative to `page_url`) is written as the page's URL, slash included."""
     try:
         parts = urlsplit(href)
     except ValueError:  # e.g. an unclosed IPv6 host; the link checker reports it
@@ -305,27 +328,79 @@ def rewrite_link(href: str, source: str, urls: Mapping[str, str], base_path: str
         "#" + parts.fragment if parts.fragment else ""
     )
     if parts.path.endswith(".md"):
-        target = posixpath.normpath(posixpath.join(posixpath.dirname(source), parts.path))
-        if parts.path.startswith("/"):
-            target = posixpath.normpath(
-                posixpath.join(source.split("/")[0], parts.path.lstrip("/"))
-            )
+        target = _source_target(parts.path, source)
         if target not in urls:
             return None
         return base_path + urls[target].lstrip("/") + suffix
-    if parts.path.startswith("/") and not parts.path.startswith(base_path):
-        return base_path + parts.path.lstrip("/") + suffix
-    return href
+    path = parts.path
+    if not path.endswith("/") and _is_page_without_slash(path, urls, base_path, page_url):
+        path += "/"
+    if path.startswith("/") and not path.startswith(base_path):
+        return base_path + path.lstrip("/") + suffix
+    return path + suffix if path != parts.path else href
 
 
-def _missing_source(href: str, page: Page, line: int, column: int | None) -> SiteError:
+def _source_target(path: str, source: str) -> str:
+    """The source file a `.md` link names: relative to the linking file, or from the content
+    folder for `/x.md`."""
+    if path.startswith("/"):
+        return posixpath.normpath(posixpath.join(source.split("/")[0], path.lstrip("/")))
+    return posixpath.normpath(posixpath.join(posixpath.dirname(source), path))
+
+
+def _is_page_without_slash(
+    path: str, urls: Mapping[str, str], base_path: str, page_url: str | None
+) -> bool:
+    """Whether `path` names a page's URL without its trailing slash (a root-relative one with or
+    without the base path, or one relative to the page's URL as a browser reads it)."""
+    if path.startswith("/"):
+        if base_path != "/" and path.startswith(base_path):
+            path = "/" + path[len(base_path) :]
+    elif page_url is not None:
+        path = posixpath.normpath(posixpath.join(page_url, path))
+    else:
+        return False
+    return unquote(path).rstrip("/") + "/" in _page_urls(urls)
+
+
+# The site's page URLs for the URL map the pages of a build share: made once, not per page.
+_URL_SETS: list[tuple[Mapping[str, str], frozenset[str]]] = []
+
+
+def _page_urls(urls: Mapping[str, str]) -> frozenset[str]:
+    if not _URL_SETS or _URL_SETS[0][0] is not urls:
+        _URL_SETS[:] = [(urls, frozenset(urls.values()))]
+    return _URL_SETS[0][1]
+
+
+def _missing_source(
+    href: str, page: Page, line: int, column: int | None, urls: Mapping[str, str]
+) -> SiteError:
+    path, hash_sign, fragment = href.partition("#")
+    folder = page.source.split("/")[0] + "/"
+    target = _source_target(path, page.source).removeprefix(folder).removesuffix(".md")
+    # Compared below the content folder and without `.md`, which every name shares.
+    candidates = {
+        name.removeprefix(folder).removesuffix(".md"): name
+        for name in urls
+        if name.startswith(folder)
+    }
+    close = difflib.get_close_matches(target, candidates, n=1, cutoff=0.75)
+    hint = "Link to a .md file under content/, relative to this file (e.g. keynote.md#section)."
+    if close:
+        name = candidates[close[0]]
+        if path.startswith("/"):
+            nearest = "/" + name.removeprefix(folder)
+        else:
+            nearest = posixpath.relpath(name, posixpath.dirname(page.source))
+        hint = f"Did you mean {nearest}{hash_sign}{fragment}? {hint}"
     return located(
         f"link to a page that does not exist: {href}",
         page.source,
         page.text,
         line,
         column,
-        "Link to a .md file under content/, relative to this file (e.g. keynote.md#section).",
+        hint,
     )
 
 

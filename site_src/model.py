@@ -9,7 +9,12 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from .errors import SiteError
+
+if TYPE_CHECKING:
+    from .sections import Sections
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +27,11 @@ class Source:
 
 @dataclass(frozen=True, slots=True)
 class FrontMatter:
-    """A page's typed front matter; free-form values live in `extra`."""
+    """A page's typed front matter; free-form values live in `extra`.
+
+    `written` is the front matter as written, every key (templates see it as `page.meta`);
+    `title_in_content`: the title is the body's first `# heading`, which the page shows (so
+    a template should not print it again)."""
 
     title: str
     description: str = ""
@@ -33,6 +42,9 @@ class FrontMatter:
     date: datetime.date | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
     lines: Mapping[str, int] = field(default_factory=dict)
+    lang: str | None = None
+    written: Mapping[str, Any] = field(default_factory=dict)
+    title_in_content: bool = False
     # Sites that grow (sections.py, feeds.py, aliases.py).
     updated: datetime.date | None = None
     feed: bool | str = False
@@ -40,16 +52,13 @@ class FrontMatter:
     paginate: int = 10
 
 
-@dataclass(frozen=True, slots=True)
-class Page:
-    """One Markdown source after its front matter has been read."""
+class _PageFacts:
+    """What both states of a page answer: names from its front matter, and where it lands."""
 
+    __slots__ = ()
     source: str
     url: str
     meta: FrontMatter
-    markdown: str
-    body_line: int
-    text: str
 
     @property
     def title(self) -> str:
@@ -70,6 +79,40 @@ class Page:
 
 
 @dataclass(frozen=True, slots=True)
+class PageInfo(_PageFacts):
+    """A page without its text: what the site index, the cache and the plan keep of a source.
+
+    Texts are read again where a page is rendered, so memory stays flat as sites grow."""
+
+    source: str
+    url: str
+    meta: FrontMatter
+    body_line: int
+
+    def with_text(self, text: str) -> Page:
+        """The whole page again, from its source text (split as `content.parse_page` splits it)."""
+        markdown = "\n".join(text.split("\n")[self.body_line - 1 :])
+        return Page(self.source, self.url, self.meta, markdown, self.body_line, text)
+
+
+@dataclass(frozen=True, slots=True)
+class Page(_PageFacts):
+    """One Markdown source after its front matter has been read, with its text and body."""
+
+    source: str
+    url: str
+    meta: FrontMatter
+    markdown: str
+    body_line: int
+    text: str
+
+    @property
+    def info(self) -> PageInfo:
+        """The page without its text."""
+        return PageInfo(self.source, self.url, self.meta, self.body_line)
+
+
+@dataclass(frozen=True, slots=True)
 class Heading:
     """An entry of a page's table of contents."""
 
@@ -80,11 +123,15 @@ class Heading:
 
 @dataclass(frozen=True, slots=True)
 class Link:
-    """A URL written in a page's Markdown (or raw HTML in it), with the source line it came from."""
+    """A URL in a page's Markdown (or raw HTML in it), with the source line it came from.
+
+    `href` is the URL as published; `written` what the author wrote when the build rewrote it
+    (`keynote.md#capex` for `/keynote/#capex`), empty when they are the same."""
 
     href: str
     line: int
     column: int | None = None
+    written: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +176,9 @@ class PageView:
     extra: Mapping[str, Any]
     template: str
     order: int
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    lang: str = ""
+    title_in_content: bool = False
     # Sites that grow: filled in by `sections.page_context` (see sections.py).
     updated: datetime.date | None = None
     section: Any = None
@@ -140,11 +190,59 @@ class PageView:
 
 
 @dataclass(frozen=True, slots=True)
+class SiteView:
+    """What templates see as `site`."""
+
+    title: str
+    description: str
+    language: str
+    author: str
+    base_url: str
+    base_path: str
+    nav: tuple[NavItem, ...]
+    pages: tuple[PageView, ...]
+    extra: Mapping[str, Any]
+    sections: Sections = field(default_factory=lambda: _no_sections())  # sections.py
+
+
+def _no_sections() -> Sections:
+    from .sections import Sections
+
+    return Sections()
+
+
+@dataclass(frozen=True, slots=True)
 class Output:
-    """One file of the built site, path relative to the output folder."""
+    """One generated file of the built site: its path in the output folder, and its bytes."""
 
     path: str
     content: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """A source's front matter as parsed once: the page without its text, and its warnings.
+
+    `size` and `mtime_ns` let a later build skip reading the file when `stat` still says the
+    same (as git's index does); `mtime_ns` is -1 when the file was written too recently for its
+    time stamp to prove anything, so it is read again next time."""
+
+    digest: str
+    page: PageInfo
+    warnings: tuple[SiteError, ...]
+    size: int = -1
+    mtime_ns: int = -1
+
+
+@dataclass(frozen=True, slots=True)
+class FileRecord:
+    """One output file: the key it was made from and what `stat` said right after writing it."""
+
+    key: str
+    digest: str
+    size: int
+    mtime_ns: int
+    inode: int
 
 
 def url_to_output_path(url: str) -> str:

@@ -1,4 +1,5 @@
-"""Writing the site: static assets with content hashes, and an all-or-nothing swap of the output folder.
+"""Every write of a build into the output folder: files into a staging folder, and an
+all-or-nothing swap of that folder with the output folder (`publish`).
 
 A build writes into a fresh staging folder beside the output folder and swaps it in only when the
 whole build succeeded, so a failed or interrupted build leaves the last good site untouched, and
@@ -15,18 +16,19 @@ from __future__ import annotations
 import ctypes
 import errno
 import glob
-import hashlib
 import os
 import posixpath
 import secrets
 import shutil
 import sys
-from pathlib import Path, PurePath
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
 from types import TracebackType
 
-from .errors import Location, SiteError, project_path
-from .model import Asset
-from .paths import Sources, check_source_name, read_regular, source_files
+from .cache import BuildCache
+from .errors import BuildFailed, Location, SiteError, project_path
 
 HASH_LENGTH = 10
 UNHASHED = {"favicon.ico", "robots.txt", "CNAME", ".nojekyll"}
@@ -34,31 +36,6 @@ UNHASHED = {"favicon.ico", "robots.txt", "CNAME", ".nojekyll"}
 MARKER = ".site_src-output"
 MARKER_TEXT = "This folder is written by site_src; every build replaces all of it.\n"
 STAGING_PREFIX = ".{name}.staging-"
-
-
-def collect_assets(static_dir: Path, sources: Sources) -> tuple[dict[str, Asset], list[SiteError]]:
-    """Every file under the static folder, keyed by its path there, named with its content hash.
-
-    A file whose name cannot be a URL, or an entry that `paths` refuses (a pipe, a link out of the
-    source folders), is an error: either would otherwise reach the published site or stop the
-    build. The other files are still collected, so links to them are checked as usual.
-    """
-    assets: dict[str, Asset] = {}
-    if not static_dir.is_dir():
-        return assets, []
-    found, errors = source_files(static_dir, sources)
-    for parts, file in found:
-        name = project_path(file, str(sources.root))
-        try:
-            check_source_name(PurePath(*parts), name)
-            raw = read_regular(Path(file), name)
-        except SiteError as error:
-            errors.append(error)
-            continue
-        logical = "/".join(parts)
-        digest = hashlib.sha256(raw).hexdigest()
-        assets[logical] = Asset(logical, hashed_name(logical, digest), digest)
-    return assets, errors
 
 
 def hashed_name(logical: str, digest: str) -> str:
@@ -101,15 +78,6 @@ def check_output_folder(out_dir: Path, root: Path) -> None:
             hint="Choose an empty or new output folder, or remove this one if nothing in it "
             f"matters (a built site contains a {MARKER} file).",
         )
-
-
-def reserved_outputs(calendar: str | None) -> dict[str, str]:
-    """Files every build writes itself, and what each one is."""
-    names = ["404.html", "sitemap.xml", "robots.txt", ".nojekyll", "CNAME", MARKER]
-    reserved = {name: f"generated file {name}" for name in names}
-    if calendar:
-        reserved[f"{calendar}.ics"] = f"generated file {calendar}.ics"
-    return reserved
 
 
 def open_staging(out_dir: Path) -> Path:
@@ -170,18 +138,28 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def write_file(staging: Path, relative: str, content: bytes | str) -> None:
-    """Write one output file; refuse any path that would leave the staging folder."""
-    target = safe_target(staging, relative)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
-    except OSError as exc:
-        raise SiteError(
-            f"cannot write {relative}: {exc.strerror or exc}",
-            hint="Two outputs may want the same path (a page and a static file, or a file "
-            "and a folder); rename one.",
-        ) from None
+def write_file(folder: Path, relative: str, content: bytes | str) -> Path:
+    """Write one output file under `folder`, making its folders; refuse any path that would
+    leave it. An OSError is left to `write_failure`, which knows the output folder."""
+    target = safe_target(folder, relative)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    return target
+
+
+def copy_file(folder: Path, relative: str, source: Path) -> Path:
+    """Copy a static file's bytes to `relative` under `folder` (as `write_file`)."""
+    target = safe_target(folder, relative)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+    return target
+
+
+def link_file(folder: Path, relative: str, source: Path) -> None:
+    """Hard-link a file kept from the previous output into the staging folder."""
+    target = safe_target(folder, relative)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.link(source, target)
 
 
 def safe_target(folder: Path, relative: str) -> Path:
@@ -317,3 +295,87 @@ def write_failure(exc: OSError, out_dir: Path, staging: Path | None) -> SiteErro
         where,
         "Check that the output folder and the folder around it can be written to.",
     )
+
+
+@contextmanager
+def removed_on_failure(staging: Path | None, out_dir: Path) -> Iterator[None]:
+    """Whatever stops the build inside, remove the staging folder (warning if it will not go),
+    so a failed build leaves nothing beside the output folder; an OSError while writing becomes
+    a BuildFailed naming the output folder (see `write_failure`)."""
+    try:
+        yield
+    except BuildFailed as failed:
+        left = discard(staging) if staging is not None else []
+        raise BuildFailed([*failed.errors, *left]) from None
+    except OSError as exc:
+        left = discard(staging) if staging is not None else []
+        problem = write_failure(exc, out_dir, staging)
+        if problem is None:
+            raise
+        raise BuildFailed([problem, *left]) from None
+    except BaseException:
+        if staging is not None:
+            discard(staging)
+        raise
+
+
+def publish(
+    out_dir: Path,
+    old: BuildCache,
+    new: BuildCache,
+    staging: Path,
+    exact: bool,
+    cache_dir: Path | None,
+) -> tuple[BuildCache, list[SiteError]]:
+    """Put a successful build in place with one atomic rename, so readers never see a mix.
+
+    Usually that swaps the staging folder in, after hard-linking every carried-over file into it.
+    When the output folder is exactly as the cache recorded and only one file's bytes changed
+    (the usual edit in a dev server), renaming that one file over the old one is just as atomic
+    and spares relinking and deleting thousands of files; files rendered again with the same
+    bytes are then left as they are (and keep their old records, under their new keys).
+    Everything that can fail (the marker, saving the cache to `cache_dir`) happens before that
+    rename, so an error can truthfully say the output folder was not changed; what comes after it
+    only warns. Returns the cache that describes the published output, and the warnings."""
+    written = [name for name, record in new.files.items() if old.files.get(name) is not record]
+    changed = [
+        n for n in written if n not in old.files or old.files[n].digest != new.files[n].digest
+    ]
+    one_file = exact and len(changed) <= 1 and set(new.files) == set(old.files) | set(changed)
+    if one_file:
+        files = dict(new.files)
+        for name in written:
+            if name not in changed:
+                files[name] = replace(old.files[name], key=files[name].key)
+        new = replace(new, files=files)
+    else:
+        for name, record in new.files.items():
+            if old.files.get(name) is record:
+                link_file(staging, name, out_dir / name)
+    warnings = save_cache(new, cache_dir) if cache_dir is not None else []
+    if not one_file:
+        return new, warnings + commit(staging, out_dir)
+    for name in changed:
+        target = safe_target(out_dir, name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staging / name, target)
+    return new, warnings + after_swap(out_dir, staging)
+
+
+def save_cache(cache: BuildCache, folder: Path) -> list[SiteError]:
+    """Save the cache of a build about to be swapped in; a failure is a warning, not an error.
+
+    A cache that describes a site which then does not get swapped in is harmless: a build trusts
+    a recorded file only while the output folder holds that very file (same inode and size)."""
+    try:
+        cache.save(folder)
+    except OSError as exc:
+        return [
+            SiteError(
+                f"could not save the build cache in {folder}/: {exc.strerror or exc}",
+                hint="The site was built in full; the next build will redo work it could have "
+                "kept. Check that the cache folder can be written to.",
+                severity="warning",
+            )
+        ]
+    return []

@@ -1,37 +1,21 @@
-"""Rendering pages on every core: Markdown, template and link scan for each page, written to disk.
+"""Work on every core: a process pool whose workers ignore Ctrl-C, fed in chunks, in order.
 
-Work goes to worker processes in chunks; each worker builds its Markdown parser and Jinja
-environment once (the pool initializer) and returns only what the link checker needs (a
-`PageScan`) and a record of the file it wrote, never the HTML, so the parent's memory stays flat
-however large the site. Workers read each page's source themselves and check it against the hash
-the parent planned with. Few pages render in this process: starting workers costs more.
+Used for parsing front matter (`sources`) and rendering pages (`pages`). Few items are done in
+this process: starting workers costs more.
 """
 
 from __future__ import annotations
 
 import gc
-import hashlib
 import multiprocessing
 import os
 import signal
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass, replace
 from functools import partial
 from multiprocessing.pool import Pool
-from pathlib import Path
 from typing import Any, TypeVar
-
-from .cache import FileRecord, digest_bytes
-from .config import Config
-from .content import decode, read_source_bytes
-from .errors import Location, SiteError
-from .links import PageScan, check_links, cross_page_refs, scan_html
-from .markdown import make_markdown, render_markdown
-from .model import Asset, Page
-from .output import safe_target
-from .render import SiteView, TemplateTimeout, make_environment, render_page
 
 # Below this many pages to render, one process is as fast as starting workers (measured with
 # bench/generate.py pages on 2 cores: at 12 pages one process wins, at 24 they are even, at 48
@@ -39,107 +23,9 @@ from .render import SiteView, TemplateTimeout, make_environment, render_page
 PARALLEL_THRESHOLD = 24
 T = TypeVar("T")
 R = TypeVar("R")
+J = TypeVar("J")
 CHUNKS_PER_WORKER = 8
 MAX_CHUNK = 64
-
-
-@dataclass(frozen=True, slots=True)
-class RenderJob:
-    """What every page of one build shares; sent to each worker once."""
-
-    config: Config
-    assets: Mapping[str, Asset]
-    site: SiteView
-    data: Mapping[str, Any]
-    urls: Mapping[str, str]
-    staging: Path | None
-    files: frozenset[str]
-    templates: Mapping[str, str]
-    time_limit: float = 0
-
-
-@dataclass(frozen=True, slots=True)
-class PageTask:
-    """One page to render: its parsed front matter (without text), source hash and cache key."""
-
-    page: Page
-    source_digest: str
-    key: str
-
-
-@dataclass(frozen=True, slots=True)
-class PageResult:
-    """What a rendered page leaves for the parent: errors, the written file, and the part of its
-    link scan that needs other pages' ids (its other links are checked already). `stop`: its
-    template ran out of time, so rendering the other pages would most likely take as long."""
-
-    output_path: str
-    scan: PageScan | None
-    errors: tuple[SiteError, ...]
-    record: FileRecord | None
-    stop: bool = False
-
-
-class Renderer:
-    """Renders pages of one build; one per process, built once because parsers are costly."""
-
-    def __init__(self, job: RenderJob) -> None:
-        self.job = job
-        self.md = make_markdown(job.config.raw_html)
-        self.env = make_environment(job.config, job.assets)
-
-    def render(self, tasks: Sequence[PageTask]) -> list[PageResult]:
-        results = []
-        for task in tasks:
-            results.append(self.render_one(task))
-            if results[-1].stop:
-                break
-        return results
-
-    def render_one(self, task: PageTask) -> PageResult:
-        """Read, render, scan and (if building) write one page."""
-        job, page = self.job, task.page
-        try:
-            page = with_text(page, read_source(job.config, page.source, task.source_digest))
-            body, problems = render_markdown(self.md, page, job.urls, job.config.base_path)
-            errors = [problem for problem in problems if problem.severity == "error"]
-            warnings = tuple(problem for problem in problems if problem.severity == "warning")
-            html = render_page(self.env, job.config, job.site, job.data, page, body, job.time_limit)
-        except SiteError as error:
-            stop = isinstance(error, TemplateTimeout)
-            return PageResult(page.output_path, None, (error,), None, stop)
-        scan = scan_html(html, page.url, page.source, body.links, body.unresolved)
-        base_path = job.config.base_path
-        errors += check_links({page.output_path: scan}, job.files, base_path, job.templates)
-        scan = replace(cross_page_refs(scan, job.files, base_path), warnings=warnings)
-        if errors or job.staging is None:
-            return PageResult(page.output_path, scan, tuple(errors), None)
-        raw = html.encode("utf-8")
-        target = safe_target(job.staging, page.output_path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(raw)
-        info = os.stat(target)
-        digest = hashlib.sha256(raw).hexdigest()
-        record = FileRecord(task.key, digest, info.st_size, info.st_mtime_ns, info.st_ino)
-        return PageResult(page.output_path, scan, (), record)
-
-
-def read_source(config: Config, source: str, expected: str) -> str:
-    """A page's text, as long as it is still the file the build was planned with."""
-    raw = read_source_bytes(config, config.root / source, source)
-    if digest_bytes(raw) != expected:
-        raise SiteError(
-            "the file changed while the site was being built",
-            Location(source),
-            "Build again once your editor has saved it.",
-        )
-    return decode(raw, source)
-
-
-def with_text(page: Page, text: str) -> Page:
-    """Put the text back into a page parsed earlier (same split as `content.parse_page`)."""
-    markdown = "\n".join(text.split("\n")[page.body_line - 1 :])
-    return replace(page, text=text, markdown=markdown)
 
 
 def worker_count() -> int:
@@ -150,30 +36,38 @@ def worker_count() -> int:
         return os.cpu_count() or 1
 
 
-def render_all(job: RenderJob, tasks: Sequence[PageTask], processes: int) -> Iterator[PageResult]:
-    """Render every task, in order, on `processes` processes (here, if that is faster)."""
+def run_in_workers(
+    make: Callable[[J], Callable[[T], R]],
+    job: J,
+    items: Sequence[T],
+    processes: int,
+    last: Callable[[R], bool],
+) -> Iterator[R]:
+    """`make(job)(item)` for every item, in order, on `processes` processes (here, if that is
+    faster), stopping after the first result for which `last` is true. `make` and `last` must
+    pickle (module-level functions): each worker calls `make(job)` once, when it starts."""
     # The build's long-lived values (the site index, cached scans) are frozen out of the cyclic
     # garbage collector while pages render: Markdown makes many short-lived objects, and every
     # full collection would walk the whole site again (7-10% of a 10,000-page build). Frozen
     # before forking, they also stay shared with the workers instead of being copied.
     gc.freeze()
     try:
-        if processes <= 1 or len(tasks) < PARALLEL_THRESHOLD:
-            renderer = Renderer(job)
-            for task in tasks:
-                result = renderer.render_one(task)
+        if processes <= 1 or len(items) < PARALLEL_THRESHOLD:
+            run = make(job)
+            for item in items:
+                result = run(item)
                 yield result
-                if result.stop:
+                if last(result):
                     return
             return
-        size = max(1, min(MAX_CHUNK, len(tasks) // (processes * CHUNKS_PER_WORKER)))
-        chunks = [tasks[start : start + size] for start in range(0, len(tasks), size)]
+        size = max(1, min(MAX_CHUNK, len(items) // (processes * CHUNKS_PER_WORKER)))
+        chunks = [items[start : start + size] for start in range(0, len(items), size)]
         with ExitStack() as stack:
-            pool = start_pool(stack, processes, _start_worker, (job,))
-            for results in pool.imap(_render_chunk, chunks):
+            pool = start_pool(stack, processes, _start_worker, (make, job))
+            for results in pool.imap(partial(_run_chunk, last), chunks):
                 yield from results
-                if any(result.stop for result in results):
-                    return  # leaving the pool stops the workers still rendering
+                if any(map(last, results)):
+                    return  # leaving the pool stops the workers still working
     finally:
         gc.unfreeze()
 
@@ -231,15 +125,20 @@ def start_method() -> str:
     return "forkserver" if "forkserver" in methods else "spawn"
 
 
-# The one piece of module state: each worker process's own Renderer, set by the pool initializer
+# The one piece of module state: each worker process's own function, set by the pool initializer
 # in that process only (never in the parent), because a Pool can pass state no other way.
-_WORKER: dict[str, Renderer] = {}
+_WORKER: dict[str, Callable[[Any], Any]] = {}
 
 
-def _start_worker(job: RenderJob) -> None:
-    _WORKER["renderer"] = Renderer(job)
+def _start_worker(make: Callable[[J], Callable[[T], R]], job: J) -> None:
+    _WORKER["run"] = make(job)
     gc.freeze()
 
 
-def _render_chunk(tasks: Sequence[PageTask]) -> list[PageResult]:
-    return _WORKER["renderer"].render(tasks)
+def _run_chunk(last: Callable[[R], bool], items: Sequence[T]) -> list[R]:
+    run, results = _WORKER["run"], []
+    for item in items:
+        results.append(run(item))
+        if last(results[-1]):
+            break
+    return results

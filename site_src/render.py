@@ -1,4 +1,4 @@
-"""Templates and generated files: one `render_<artifact>` function per kind of output.
+"""Templates: the strict Jinja environment, the `site` and `page` views, and rendering a page.
 
 The Jinja environment is strict (undefined variables are errors) and autoescaped; `url`, `asset`
 and `absolute_url` make every link honour the base path, so one build works at / and under /REPO/.
@@ -8,52 +8,31 @@ from __future__ import annotations
 
 import ctypes
 import datetime
-import os
-import posixpath
 import signal
-import stat
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from functools import partial
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
-from xml.sax.saxutils import escape as xml_escape
 
 import jinja2
-from jinja2.loaders import split_template_path
 from markupsafe import Markup
 
 from .config import Config
-from .dates import human_date, modified
-from .errors import Location, SiteError, decode_text, from_jinja_error, project_path
-from .model import Asset, NavItem, Page, PageView, RenderedBody
-from .paths import Sources, check_target, read_regular
+from .dates import human_date
+from .errors import Location, SiteError, from_jinja_error, project_path
+from .model import Asset, NavItem, PageInfo, PageView, RenderedBody, SiteView
+from .paths import Sources
 from .sections import Sections, page_context
+from .sources import TemplateLoader
 from .theme import template_loader
 from .urls import BadURL, clean_url, encode_url, has_scheme
 
 # More numbers than any page needs: `range(10**10) | list` would fill memory in one step that no
 # time limit can interrupt.
 MAX_RANGE = 100_000
-
-
-@dataclass(frozen=True, slots=True)
-class SiteView:
-    """What templates see as `site`."""
-
-    title: str
-    description: str
-    language: str
-    author: str
-    base_url: str
-    base_path: str
-    nav: tuple[NavItem, ...]
-    pages: tuple[PageView, ...]
-    extra: Mapping[str, Any]
-    sections: Sections = field(default_factory=Sections)  # sections.py
 
 
 class KeysFirstEnvironment(jinja2.Environment):
@@ -89,41 +68,10 @@ def make_environment(config: Config, assets: Mapping[str, Asset]) -> jinja2.Envi
 
 def human_date_filter(default: str, day: Any, language: str | None = None) -> str:
     """`{{ page.date|human_date }}`: the date as the site's language writes it (or the
-    language given: `page.date|human_date('fr')`)."""
+    language given: `page.date|human_date(page.lang or site.language)`)."""
     if not isinstance(day, datetime.date):
         raise jinja2.TemplateError(f"human_date needs a date, not {day!r}")
     return human_date(day, language or default)
-
-
-class TemplateLoader(jinja2.BaseLoader):
-    """Templates from the templates folder, checked like every source before they are opened:
-    Jinja's own loader would block forever on a named pipe and follow any link. A byte that is
-    not UTF-8 is a SiteError at its own file, line and column, even in an included or extended
-    file (Jinja's loader raises a bare UnicodeDecodeError at the outermost template)."""
-
-    def __init__(self, folder: Path, sources: Sources) -> None:
-        self.folder = folder
-        self.sources = sources
-
-    def get_source(
-        self, environment: jinja2.Environment, template: str
-    ) -> tuple[str, str, Callable[[], bool]]:
-        path = self.folder.joinpath(*split_template_path(template))
-        if not os.path.lexists(path):
-            raise jinja2.TemplateNotFound(template)
-        _target, info = check_target(path, self.sources, self.folder)
-        if stat.S_ISDIR(info.st_mode):
-            raise jinja2.TemplateNotFound(template)
-        name = self.sources.name(path)
-        text = decode_text(read_regular(path, name), name)
-
-        def uptodate() -> bool:
-            try:
-                return os.stat(path).st_mtime_ns == info.st_mtime_ns
-            except OSError:
-                return False
-
-        return text, str(path), uptodate
 
 
 def capped_range(*args: int) -> range:
@@ -192,11 +140,12 @@ def make_asset_url(
 
 def make_site_view(
     config: Config,
-    pages: Sequence[Page],
+    pages: Sequence[PageInfo],
     nav: Sequence[NavItem],
     sections: Sections | None = None,
 ) -> SiteView:
-    """The `site` variable: config values plus every page's metadata (no bodies)."""
+    """The `site` variable: config values plus every page's metadata (no bodies), and the
+    section tree (`site.sections`, sections.py)."""
     views = tuple(page_view(page, None) for page in sorted(pages, key=lambda p: (p.order, p.url)))
     return SiteView(
         title=config.title,
@@ -212,7 +161,7 @@ def make_site_view(
     )
 
 
-def page_view(page: Page, body: RenderedBody | None) -> PageView:
+def page_view(page: PageInfo, body: RenderedBody | None) -> PageView:
     """The `page` variable for a template."""
     return PageView(
         title=page.title,
@@ -225,6 +174,9 @@ def page_view(page: Page, body: RenderedBody | None) -> PageView:
         extra=page.meta.extra,
         template=page.meta.template,
         order=page.order,
+        meta=page.meta.written,
+        lang=page.meta.lang or "",
+        title_in_content=page.meta.title_in_content,
         updated=page.meta.updated,
     )
 
@@ -234,7 +186,7 @@ def render_page(
     config: Config,
     site: SiteView,
     data: Mapping[str, Any],
-    page: Page,
+    page: PageInfo,
     body: RenderedBody,
     time_limit: float = 0,
 ) -> str:
@@ -246,41 +198,17 @@ def render_page(
     where = (
         Location(page.source, line)
         if line is not None
-        else _template_location(config, page.meta.template)
+        else template_location(config, page.meta.template)
     )
     view = page_view(page, body)
     # Sections (sections.py): the page's section, breadcrumbs, prev/next and list pager.
     view = replace(view, **page_context(site.sections, page.url, page.source))
-    return _render(
+    return render_template(
         env, config, page.meta.template, where, time_limit, site=site, page=view, data=data
     )
 
 
-def render_404(
-    env: jinja2.Environment,
-    config: Config,
-    site: SiteView,
-    data: Mapping[str, Any],
-    time_limit: float = 0,
-) -> str:
-    """The page GitHub Pages serves for any missing URL; its links go through url() like any page."""
-    page = PageView(
-        "Page not found",
-        "",
-        "/404.html",
-        "templates/404.html",
-        Markup(""),
-        (),
-        None,
-        {},
-        "404.html",
-        0,
-    )
-    where = Location("templates/404.html")
-    return _render(env, config, "404.html", where, time_limit, site=site, page=page, data=data)
-
-
-def _render(
+def render_template(
     env: jinja2.Environment,
     config: Config,
     name: str,
@@ -295,17 +223,17 @@ def _render(
     except SiteError:
         raise
     except jinja2.TemplateNotFound as exc:
-        fallback = where if exc.name == name else _template_location(config, name)
+        fallback = where if exc.name == name else template_location(config, name)
         raise from_jinja_error(exc, root, fallback) from None
     except Exception as exc:  # a template's own mistake, whatever Python error it surfaced as
-        raise from_jinja_error(exc, root, _template_location(config, name)) from None
+        raise from_jinja_error(exc, root, template_location(config, name)) from None
     try:
         with deadline(time_limit):
             return template.render(**context)
     except SiteError:
         raise
     except TimeLimit as exc:
-        error = from_jinja_error(exc, root, _template_location(config, name))
+        error = from_jinja_error(exc, root, template_location(config, name))
         raise TemplateTimeout(
             f"the template was still rendering this page after {time_limit:g} s",
             error.where,
@@ -313,7 +241,7 @@ def _render(
             "rendering stopped at this line." + (f" {error.hint}" if error.hint else ""),
         ) from None
     except Exception as exc:  # a template's own mistake, whatever Python error it surfaced as
-        raise from_jinja_error(exc, root, _template_location(config, name)) from None
+        raise from_jinja_error(exc, root, template_location(config, name)) from None
 
 
 class TimeLimit(Exception):
@@ -386,90 +314,5 @@ def _watchdog(seconds: float) -> Iterator[None]:
             set_async(ctypes.c_ulong(target), None)
 
 
-def _template_location(config: Config, name: str) -> Location:
+def template_location(config: Config, name: str) -> Location:
     return Location(project_path(str(config.templates_dir / name), str(config.root)))
-
-
-def render_sitemap(config: Config, pages: Sequence[Page], list_pages: Sequence[str] = ()) -> str:
-    """sitemap.xml: every page and `list_pages` (a section's pages 2..n), sorted by URL; dates
-    (`updated`, else `date`) only where the content gives one. Redirect pages are never in it.
-    Written only with an absolute base_url (see `has_sitemap`): a sitemap's URLs must be
-    absolute."""
-    absolute = make_absolute_url(config)
-    dated = {page.url: modified(page.meta.date, page.meta.updated) for page in pages}
-    dated.update({url: None for url in list_pages})
-    rows = []
-    for url in sorted(dated):
-        day = dated[url]
-        lastmod = f"<lastmod>{day.isoformat()}</lastmod>" if day is not None else ""
-        rows.append(f"  <url><loc>{xml_escape(absolute(url))}</loc>{lastmod}</url>")
-    body = "\n".join(rows)
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
-        f"{body}\n</urlset>\n"
-    )
-
-
-def has_sitemap(config: Config) -> bool:
-    """Whether the build writes sitemap.xml: a sitemap of relative URLs is invalid, so none is
-    better than one, and robots.txt then names no sitemap."""
-    return config.has_host
-
-
-def render_robots(config: Config) -> str:
-    """robots.txt that allows everything and points to the sitemap, if there is one."""
-    text = "User-agent: *\nAllow: /\n"
-    if has_sitemap(config):
-        text += f"Sitemap: {make_absolute_url(config)('/sitemap.xml')}\n"
-    return text
-
-
-def render_ics(config: Config, event: Any) -> bytes:
-    """An iCalendar file for one event from a data file, built with the icalendar library."""
-    import icalendar
-
-    name = f"data/{config.calendar}.yml"
-    if not isinstance(event, Mapping):
-        raise SiteError("the calendar data file must be a mapping", Location(name))
-    missing = [k for k in ("name", "start", "end") if k not in event]
-    bad_dates = [
-        k for k in ("start", "end") if k in event and not isinstance(event[k], datetime.date)
-    ]
-    if missing or bad_dates:
-        raise SiteError(
-            f"the calendar data needs name, start and end dates (missing: {missing}, not a date: {bad_dates})",
-            Location(name),
-            "Write dates as YYYY-MM-DD; `end` is the last day of the event.",
-        )
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", "-//site_src//EN")
-    calendar.add("version", "2.0")
-    item = icalendar.Event()
-    item.add("uid", f"{config.calendar}@{urlsplit(config.base_url).netloc or 'site_src'}")
-    item.add("dtstamp", datetime.datetime.combine(event["start"], datetime.time(), datetime.UTC))
-    item.add("summary", str(event["name"]))
-    item.add("dtstart", event["start"])
-    item.add("dtend", event["end"] + datetime.timedelta(days=1))
-    for key in ("location", "description"):
-        if event.get(key):
-            item.add(key, str(event[key]).strip())
-    if config.has_host:  # an iCalendar URL must be absolute
-        item.add("url", _event_url(config, str(event.get("page", "")), name))
-    calendar.add_component(item)
-    return bytes(calendar.to_ical())
-
-
-def _event_url(config: Config, page: str, name: str) -> str:
-    """The calendar event's web page: a site path or an http(s) address, never a script."""
-    try:
-        cleaned = clean_url(page)
-    except BadURL as problem:
-        raise SiteError(
-            f"the calendar's page {page!r} {problem}",
-            Location(name),
-            problem.hint or "Give `page` as a site path such as /event/ or an https:// address.",
-        ) from None
-    if has_scheme(cleaned):
-        return cleaned
-    return make_absolute_url(config)(posixpath.join("/", cleaned))

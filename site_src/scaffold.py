@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from .config import Config
-from .content import DESCRIPTION_PLACEHOLDER, find_sources, parse_page
+from .content import DESCRIPTION_PLACEHOLDER, parse_page
 from .errors import SiteError
 from .markdown import heading_slug
+from .sources import find_sources
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .model import Page
+from .model import PageInfo
 
 PAGE_SEGMENT = "page"
 FEED_NAME = "feed.xml"
@@ -115,7 +115,7 @@ class Sections(Mapping[str, Section]):
         return self.by_url.get(section.parent) if section.parent is not None else None
 
 
-def entry(page: Page) -> Entry:
+def entry(page: PageInfo) -> Entry:
     meta = page.meta
     return Entry(
         meta.title, page.url, meta.description, meta.date, meta.updated, meta.order, page.source
@@ -141,7 +141,7 @@ def feed_kind(value: bool | str) -> str | None:
     return None
 
 
-def section_tree(pages: Sequence[Page], content_root: str) -> Sections:
+def section_tree(pages: Sequence[PageInfo], content_root: str) -> Sections:
     """Every section of the site: each folder under the content folder with an index.md."""
     indexes = {
         posixpath.dirname(page.source): page

@@ -41,7 +41,7 @@ def write_files(root: Path, files: Mapping[str, str]) -> Path:
 MINIMAL_TEMPLATES = {
     "templates/base.html": """\
         <!doctype html>
-        <html lang="{{ site.language }}"><head><meta charset="utf-8">
+        <html lang="{{ page.lang or site.language }}"><head><meta charset="utf-8">
         <title>{{ page.title }}</title></head>
         <body><main>{% block main %}{% endblock %}</main></body></html>
         """,

@@ -20,9 +20,9 @@ from tornado.httpclient import HTTPRequest
 from tornado.websocket import WebSocketClientConnection, websocket_connect
 
 from site_src.config import Config, load_config
-from site_src.devserver import DevServer, Event, ServeOptions
-from site_src.rebuild import Builder, Outcome, site_builder
-from site_src.watch import WatchTargets, watch_targets
+from site_src.serve.devserver import DevServer, Event, ServeOptions
+from site_src.serve.rebuilder import Builder, Outcome, site_builder
+from site_src.serve.watcher import WatchTargets, watch_targets
 
 WAIT_SECONDS = 15.0
 

@@ -10,20 +10,18 @@ from pathlib import Path
 
 from site_src.cache import (
     CACHE_FILE,
-    FORMAT,
     OLD_CACHE_FILES,
     BuildCache,
-    FileRecord,
-    Parsed,
     changed_paths,
     digest_of,
     engine_digest,
     record_of,
     trusted_files,
 )
+from site_src.cachefile import FORMAT
 from site_src.errors import Location, SiteError
 from site_src.links import PageScan
-from site_src.model import FrontMatter, Link, Page
+from site_src.model import FileRecord, FrontMatter, Link, PageInfo, Parsed
 
 from .conftest import planted_pickle
 
@@ -57,7 +55,7 @@ EXTRA = {
 }
 
 
-def a_page(source: str) -> Page:
+def a_page(source: str) -> PageInfo:
     meta = FrontMatter(
         "A",
         "About A",
@@ -69,7 +67,7 @@ def a_page(source: str) -> Page:
         EXTRA,
         {"title": 2, "$odd": 3},
     )
-    return Page(source, "/a/", meta, "", 9, "")
+    return PageInfo(source, "/a/", meta, 9)
 
 
 def test_a_saved_cache_loads_back_equal(tmp_path: Path) -> None:
@@ -108,17 +106,16 @@ def test_the_cache_file_holds_every_field_of_what_it_saves() -> None:
     """Adding a field to one of these values must come with a change of the cache format."""
     assert [f.name for f in fields(FrontMatter)] == [
         *("title", "description", "slug", "template", "order", "draft", "date", "extra", "lines"),
+        *("lang", "written", "title_in_content"),
         *("updated", "feed", "aliases", "paginate"),
     ]
-    assert [f.name for f in fields(Page)] == [
-        *("source", "url", "meta", "markdown", "body_line", "text")
-    ]
+    assert [f.name for f in fields(PageInfo)] == ["source", "url", "meta", "body_line"]
     assert [f.name for f in fields(PageScan)] == [
         *("url", "origin", "ids", "refs", "duplicate_ids", "body_links", "reported", "warnings")
     ]
     assert [f.name for f in fields(Parsed)] == ["digest", "page", "warnings", "size", "mtime_ns"]
     assert [f.name for f in fields(FileRecord)] == ["key", "digest", "size", "mtime_ns", "inode"]
-    assert [f.name for f in fields(Link)] == ["href", "line", "column"]
+    assert [f.name for f in fields(Link)] == ["href", "line", "column", "written"]
     assert [f.name for f in fields(Location)] == ["path", "line", "column"]
 
 
@@ -134,7 +131,7 @@ def test_front_matter_the_format_cannot_hold_is_left_for_the_next_build(tmp_path
     for name, value in (("bomb", bomb), ("loop", looped), ("object", object())):
         page = a_page(f"content/{name}.md")
         meta = FrontMatter("T", extra={"value": value})
-        cache.parsed[page.source] = Parsed("d", Page(page.source, "/x/", meta, "", 1, ""), ())
+        cache.parsed[page.source] = Parsed("d", PageInfo(page.source, "/x/", meta, 1), ())
     cache.save(tmp_path / "cache")
     assert (tmp_path / "cache" / CACHE_FILE).stat().st_size < 100_000
     assert BuildCache.load(tmp_path / "cache", PROJECT).parsed == {"content/kept.md": kept}

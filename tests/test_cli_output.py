@@ -68,7 +68,7 @@ def test_json_format_is_one_document_with_every_problem(tmp_path: Path) -> None:
         "line": 4,
         "column": problem["column"],
         "severity": "error",
-        "message": "broken link: /guide/#nowhere (no element with id 'nowhere' on /guide/)",
+        "message": "broken link: guide.md#nowhere (no element with id 'nowhere' on /guide/)",
         "hint": problem["hint"],
     }
     assert problem["hint"]

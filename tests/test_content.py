@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 
-from site_src.content import decode, find_sources, load_data, parse_page
-from site_src.errors import BuildFailed, SiteError
+from site_src.content import parse_page
+from site_src.errors import BuildFailed, SiteError, decode_text
 from site_src.model import Source
 from site_src.pipeline import build_site
+from site_src.sources import find_sources, load_data
 
 from .conftest import MakeProject, config_for
 
@@ -67,7 +68,7 @@ def test_bom_and_crlf_build_the_same_bytes_as_clean_files(
     ids=["bom-crlf", "crlf", "cr"],
 )
 def test_line_numbers_stay_right_with_bom_and_crlf(raw: bytes) -> None:
-    text = decode(raw, "content/a.md")
+    text = decode_text(raw, "content/a.md")
     with pytest.raises(SiteError) as caught:
         parse_page(Source("content/a.md", text), "content")
     assert str(caught.value).startswith("content/a.md:4:1: error: front matter 'order'")
@@ -148,19 +149,31 @@ def test_hidden_files_and_folders_are_not_content(make_project: MakeProject) -> 
     assert [s.path for s in sources] == ["content/index.md"] and not errors
 
 
-def test_unknown_keys_warn_with_the_nearest_known_key() -> None:
-    text = "---\ntitle: T\ntempalte: page.html\ncolour: red\n---\n"
-    _page, warnings = parse_page(Source("content/a.md", text), "content")
+def test_unknown_keys_warn_only_when_they_look_like_a_typo_of_a_known_key() -> None:
+    text = (
+        "---\ntitle: T\ntempalte: page.html\ncolour: red\nsection: talks\n"
+        "titel: oops\ndescripton: d\ntags: [a]\ndata: x\n---\n"
+    )
+    page, warnings = parse_page(Source("content/a.md", text), "content")
     assert [(str(w), w.hint) for w in warnings] == [
         (
-            "content/a.md:3:1: warning: unknown front matter key 'tempalte'",
-            "did you mean 'template'?",
+            "content/a.md:3:1: warning: unknown front matter key 'tempalte': did you mean "
+            "'template'?",
+            "Rename it to 'template'. (Templates still see it as page.meta['tempalte'].)",
         ),
         (
-            "content/a.md:4:1: warning: unknown front matter key 'colour'",
-            "put free-form values under 'extra:'",
+            "content/a.md:6:1: warning: unknown front matter key 'titel': did you mean 'title'?",
+            "Rename it to 'title'. (Templates still see it as page.meta['titel'].)",
+        ),
+        (
+            "content/a.md:7:1: warning: unknown front matter key 'descripton': did you mean "
+            "'description'?",
+            "Rename it to 'description'. (Templates still see it as page.meta['descripton'].)",
         ),
     ]
+    # Every key is kept, as written, for templates (page.meta.section).
+    assert page.meta.written["section"] == "talks"
+    assert page.meta.written["colour"] == "red" and page.meta.written["tags"] == ["a"]
 
 
 @pytest.mark.parametrize(
@@ -208,10 +221,7 @@ def test_unknown_keys_warn_with_the_nearest_known_key() -> None:
             "title: T\n\ndate: 2025-02-30",
             "content/a.md:4:7: error: front matter has a value YAML cannot read: day is out of range for month",
         ),
-        (
-            "",
-            "content/a.md:2:1: error: front matter must be a mapping of keys to values, not nothing",
-        ),
+        ("", "content/a.md:2:1: error: front matter has no title"),
         (
             "just text",
             "content/a.md:2:1: error: front matter must be a mapping of keys to values, not str",

@@ -25,13 +25,16 @@ def test_good_links_pass() -> None:
     assert check(html) == []
 
 
-def test_missing_page_missing_fragment_and_missing_slash_are_errors() -> None:
+def test_missing_page_and_missing_fragment_are_errors_a_missing_slash_a_warning() -> None:
     html = '<a href="/R/nope/">a</a><a href="/R/keynote/#s9">b</a><a href="/R/keynote">c</a>'
-    messages = [e.message for e in check(html)]
-    assert any("no page or file at /nope/" in m for m in messages)
-    assert any("no element with id 's9'" in m for m in messages)
-    assert any("needs a trailing slash" in m for m in messages)
-    assert len(messages) == 3
+    problems = {e.message: e for e in check(html)}
+    assert len(problems) == 3
+    assert [e.severity for e in problems.values() if "no page or file at /nope/" in e.message]
+    assert [e.severity for e in problems.values() if "no element with id 's9'" in e.message]
+    [slash] = [e for e in problems.values() if "has no trailing slash" in e.message]
+    assert slash.severity == "warning" and slash.hint is not None
+    assert "/R/keynote/" in slash.hint
+    assert [e.severity for e in problems.values()].count("error") == 2
 
 
 def test_links_that_ignore_the_base_path_are_errors() -> None:

@@ -10,9 +10,10 @@ import icalendar
 import jinja2
 import pytest
 
+from site_src.artifacts import render_ics
 from site_src.errors import SiteError
 from site_src.pipeline import build_site
-from site_src.render import make_absolute_url, make_url, render_ics
+from site_src.render import make_absolute_url, make_url
 
 from .conftest import MakeProject, config_for, run_cli
 

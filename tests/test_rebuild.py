@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from site_src.errors import BuildFailed, SiteError
-from site_src.rebuild import Built, Outcome, Rebuilder, previous_stylesheets, site_builder
-from site_src.server import SiteState
+from site_src.serve.rebuilder import Built, Outcome, Rebuilder, previous_stylesheets, site_builder
+from site_src.serve.wsgi_app import SiteState
 
 from .conftest import config_for
+from .serving import wait_until
 
 
 def test_changes_during_a_build_are_built_together_right_after(tmp_path: Path) -> None:
@@ -31,8 +32,7 @@ def test_changes_during_a_build_are_built_together_right_after(tmp_path: Path) -
     rebuilder.start()
     outcomes.get(timeout=5)
     rebuilder.request(frozenset({Path("a.md")}))
-    while len(calls) < 2:
-        threading.Event().wait(0.01)
+    wait_until(lambda: len(calls) >= 2, timeout=5)
     rebuilder.request(frozenset({Path("b.md")}))
     rebuilder.request(frozenset({Path("c.md")}))
     release.set()

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from site_src.errors import SiteError
-from site_src.reload import AllowedHosts, bind_first_free
+from site_src.serve.http_server import AllowedHosts, bind_first_free
 
 from .serving import WAIT_SECONDS, ReloadListener, dev_server, raw_request, status_of, wait_until
 

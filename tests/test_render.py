@@ -8,16 +8,10 @@ from pathlib import Path
 import icalendar
 import pytest
 
+from site_src.artifacts import render_ics, render_robots, render_sitemap
 from site_src.errors import SiteError
 from site_src.model import Asset
-from site_src.render import (
-    make_absolute_url,
-    make_asset_url,
-    make_url,
-    render_ics,
-    render_robots,
-    render_sitemap,
-)
+from site_src.render import make_absolute_url, make_asset_url, make_url
 
 from .conftest import MakeProject, config_for
 

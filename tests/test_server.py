@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from site_src.errors import BuildFailed, Location, SiteError
-from site_src.rebuild import Built
-from site_src.server import SiteState, Snapshot, make_app, site_relative
+from site_src.serve.rebuilder import Built
+from site_src.serve.wsgi_app import SiteState, Snapshot, make_app, site_relative
 
 from .serving import dev_server, raw_request, status_of, wait_until
 

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from site_src.rebuild import Built
+from site_src.serve.rebuilder import Built
 
 from .serving import dev_server
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from site_src.watch import Debounce, Watcher, WatchTargets, is_editor_noise
+from site_src.serve.watcher import Debounce, Watcher, WatchTargets, is_editor_noise
 
 Changes = queue.Queue[frozenset[Path]]
 

@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 
 from site_src.config import load_config
-from site_src.content import Unloaded, load_data, parse_page
-from site_src.errors import SiteError, parse_yaml
+from site_src.content import parse_page
+from site_src.errors import SiteError
 from site_src.model import Source
-from site_src.safe_yaml import ALIAS_VALUE_LIMIT
+from site_src.sources import Unloaded, load_data
+from site_src.yamlfile import ALIAS_VALUE_LIMIT, parse_yaml
 
 
 def laughs(levels: int, indent: str = "") -> str:

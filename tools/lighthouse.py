@@ -1,6 +1,6 @@
 """Measure every page with Lighthouse (mobile and desktop) and print a table of the four scores.
 
-Usage: python tools/lighthouse.py [--preset mobile|desktop ...] [--page keynote/ ...] [--json DIR]
+Usage (from the repository root): python -m tools.lighthouse [--preset mobile|desktop ...] [--page keynote/ ...] [--json DIR]
 
 A measurement, not a test: scores on a loopback server with simulated throttling move a few points
 between runs, so they guide work on the templates rather than gate a commit. The site is built fresh
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from site_tools import CHROMIUM, CHROMIUM_ARGS, built_and_served, page_paths
+from tools.site_tools import CHROMIUM, CHROMIUM_ARGS, built_and_served, page_paths
 
 LIGHTHOUSE = "lighthouse@12.2.3"  # 12.x runs on Node 20; 13 wants Node 22
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")

@@ -1,6 +1,6 @@
 """Take the README's screenshot: the home page at 1280x800 in headless Chromium.
 
-Usage: python tools/screenshot.py [--output docs/screenshot.png] [--scheme light|dark] [--path keynote/]
+Usage (from the repository root): python -m tools.screenshot [--output docs/screenshot.png] [--scheme light|dark] [--path keynote/]
 
 The site is built fresh and served on loopback, so the picture always matches the current sources.
 """
@@ -11,7 +11,8 @@ import argparse
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
-from site_tools import CHROMIUM, CHROMIUM_ARGS, REPO, built_and_served
+
+from tools.site_tools import CHROMIUM, CHROMIUM_ARGS, REPO, built_and_served
 
 WIDTH, HEIGHT = 1280, 800
 

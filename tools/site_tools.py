@@ -1,7 +1,8 @@
 """What the tools share with the tests: build the real site through its CLI and serve it locally.
 
 The tools reuse the tests' GitHub-Pages-like server, so a screenshot or a Lighthouse score is taken
-of the site exactly as the browser tests see it.
+of the site exactly as the browser tests see it. Run the tools as modules from the repository root
+(`python -m tools.lighthouse`), so `tests.support` imports as the package it is.
 """
 
 from __future__ import annotations
@@ -12,13 +13,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
-
-from tests.support.pages_server import PagesServer  # noqa: E402
-from tests.support.requirements import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-from tests.support.site_build import build_site_cli, page_paths  # noqa: E402
+from tests.support.pages_server import PagesServer
+from tests.support.requirements import CHROMIUM, CHROMIUM_ARGS, REPO
+from tests.support.site_build import build_site_cli, page_paths
 
 __all__ = ["CHROMIUM", "CHROMIUM_ARGS", "REPO", "built_and_served", "page_paths"]
 

@@ -16,12 +16,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .config import Config
-from .errors import BuildFailed, SiteError
-from .rebuild import Builder, Outcome, Rebuilder, site_builder
-from .reload import LiveServer
-from .server import SiteState, make_app
-from .watch import Debounce, Watcher, WatchTargets, watch_targets
+from ..config import Config
+from ..errors import BuildFailed, SiteError
+from .http_server import LiveServer
+from .rebuilder import Builder, Outcome, Rebuilder, site_builder
+from .watcher import Debounce, Watcher, WatchTargets, watch_targets
+from .wsgi_app import SiteState, make_app
 
 
 @dataclass(frozen=True, slots=True)

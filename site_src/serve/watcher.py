@@ -16,7 +16,7 @@ from pathlib import Path
 
 import watchfiles
 
-from .config import Config
+from ..config import Config
 
 # Temporary, swap and backup files that editors write beside the file being saved.
 NOISE = re.compile(

@@ -1,10 +1,11 @@
-"""The one YAML loader for front matter, data files and site.yml: plain values only, checked as read.
+"""YAML for front matter, data files and site.yml: one loader of plain values, checked as read,
+and `parse_yaml`, which turns every way a document can fail into a located SiteError.
 
 PyYAML's safe loader still lets through what a static site must not take: tags whose value does
 not fit (`!!bool yes please` ends in a KeyError), sets (whose order changes with the hash seed, so
 output would differ between runs), alias bombs (a few lines that stand for billions of values) and
 repeated keys below the top level (the last one silently wins). Each is refused here as a
-`RefusedYAML` at the place it is written; errors.parse_yaml turns it into a located SiteError.
+`RefusedYAML` at the place it is written; `parse_yaml` turns it into a located SiteError.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from types import MappingProxyType
 from typing import Any
 
 import yaml
+
+from .errors import SiteError, located
 
 # Aliases may stand for this many values in one file, in all. Each alias counts the whole value
 # it repeats, so nested aliases multiply: the limit stops a billion-laughs file after reading it
@@ -193,3 +196,59 @@ class Loader(yaml.SafeLoader):
                     f"has the key '{key.value}' twice{same}", key.start_mark, "Keep one of them."
                 )
             seen[value] = key
+
+
+def from_yaml_error(
+    exc: yaml.YAMLError, path: str, text: str, line_offset: int, what: str
+) -> SiteError:
+    """Translate a PyYAML error, shifting its position by where the YAML starts in the file."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None)
+    message = f"{what} is not valid YAML: {problem}" + (f" ({context})" if context else "")
+    line = mark.line + 1 + line_offset if mark is not None else None
+    column = mark.column + 1 if mark is not None else None
+    hint = "Check indentation, quote values that contain ': ' or start with a special character."
+    if isinstance(exc, RefusedYAML):
+        message, hint = f"{what} {problem}", exc.hint
+    return located(message, path, text, line, column, hint)
+
+
+def parse_yaml(
+    yaml_text: str, path: str, text: str, line_offset: int, what: str
+) -> tuple[yaml.Node | None, Any]:
+    """Parse one YAML document safely; every way it can fail becomes a located SiteError.
+
+    Returns the node tree too, whose marks give each key's line. `line_offset` is where the YAML
+    starts in `text` (the whole file), so positions point at the file, not at the snippet.
+    """
+    try:
+        loader = Loader(yaml_text)
+    except yaml.reader.ReaderError as exc:
+        raise _reader_error(exc, yaml_text, path, text, line_offset, what) from None
+    try:
+        node = loader.get_single_node()
+        return node, (loader.construct_document(node) if node is not None else None)
+    except yaml.YAMLError as exc:
+        raise from_yaml_error(exc, path, text, line_offset, what) from None
+    except RecursionError:
+        raise located(f"{what} is nested too deeply", path, text, line_offset + 1) from None
+    finally:
+        loader.dispose()
+
+
+def _reader_error(
+    exc: yaml.reader.ReaderError, yaml_text: str, path: str, text: str, offset: int, what: str
+) -> SiteError:
+    """A character YAML refuses outright (control characters), at its line and column."""
+    before = yaml_text[: exc.position]
+    line = before.count("\n") + 1 + offset
+    column = exc.position - (before.rfind("\n") + 1) + 1
+    return located(
+        f"{what} contains a character YAML does not allow (U+{exc.character:04X})",
+        path,
+        text,
+        line,
+        column,
+        "Remove it, or write it as an escape such as \\t inside double quotes.",
+    )

@@ -36,8 +36,8 @@ from tornado.httpserver import HTTPServer
 from tornado.ioloop import IOLoop
 from tornado.netutil import bind_sockets
 
-from .errors import SiteError
-from .server import LIVE_SCRIPT, WSGIApp
+from ..errors import SiteError
+from .wsgi_app import LIVE_SCRIPT, WSGIApp
 
 PORT_ATTEMPTS = 20
 SIGNALS = (signal.SIGINT, signal.SIGTERM)

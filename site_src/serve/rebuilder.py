@@ -16,11 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cache import BuildCache, engine_digest
-from .config import Config
-from .errors import BuildFailed, SiteError
-from .pipeline import build_site
-from .server import SiteState, Snapshot
+from ..cache import BuildCache, engine_digest
+from ..config import Config
+from ..errors import BuildFailed, SiteError
+from ..pipeline import build_site
+from .wsgi_app import SiteState, Snapshot
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,160 @@
+"""Indexing the site: which pages are published, the one page-to-URL map, the nav, the section
+tree and the files it adds (`growth`), the `site` templates see, the digest every cache key
+starts from, and the checks that need every page at once (two pages on one URL, a page on
+another output's path, a nav entry naming no page, a list page, feed or redirect page on a path
+that is taken).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from .artifacts import reserved_names
+from .cache import digest_of, digest_texts, engine_digest
+from .config import Config
+from .errors import Location, SiteError, located
+from .growth import Growth, plan_growth
+from .model import Asset, NavItem, PageInfo, SiteView
+from .render import make_site_view
+from .sources import Project, source_text
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """The site as a whole, before any page is rendered.
+
+    `urls` maps every source to its URL, those that failed to load too (their own error is the
+    one to fix, so links to them are not reported as well); `digest` covers everything every
+    output depends on but page texts: the engine, config, templates, data, assets and this index.
+    `growth`: the sections and the files they add (list pages, feeds, redirect pages);
+    `extras_digest` the key of the generated files: `digest`, plus the texts of the pages a
+    full feed carries.
+    """
+
+    pages: tuple[PageInfo, ...]
+    urls: Mapping[str, str]
+    nav: tuple[NavItem, ...]
+    view: SiteView
+    digest: str
+    growth: Growth = field(default_factory=Growth)
+    extras_digest: str = ""
+
+
+def index_site(config: Config, project: Project) -> tuple[Site, list[SiteError]]:
+    """The published pages (drafts only with `drafts`), their URLs, nav and sections; and the
+    problems."""
+    pages = [e.page for e in project.parsed.values() if config.drafts or not e.page.meta.draft]
+    errors = check_unique_urls(pages, config)
+    errors += output_collisions(pages, project.assets.values(), config)
+    urls = {**project.failed, **{page.source: page.url for page in pages}}
+    nav, problems = resolve_nav(config, urls)
+    errors += problems
+    # Sites that grow (growth.py): sections, list pages 2..n, feeds, redirect pages.
+    growth, problems = plan_growth(
+        config, pages, output_owners(pages, project.assets.values(), config)
+    )
+    errors += problems
+    view = make_site_view(config, pages, nav, growth.sections)
+    digest = digest_of(
+        engine_digest(),
+        repr(config),
+        digest_texts(project.templates),
+        digest_texts(project.data_files),
+        sorted((a.logical, a.digest) for a in project.assets.values()),
+        view,
+        {page.source: page.url for page in pages},
+    )
+    bodies = [(source, project.parsed[source].digest) for source in growth.full_sources]
+    extras_digest = digest_of(digest, bodies) if bodies else digest
+    site = Site(tuple(pages), urls, tuple(nav), view, digest, growth, extras_digest)
+    return site, errors
+
+
+def check_unique_urls(pages: Sequence[PageInfo], config: Config) -> list[SiteError]:
+    """Two sources may not claim the same URL; the error names both, at the slug that did it."""
+    seen: dict[str, PageInfo] = {}
+    errors = []
+    for page in pages:
+        other = seen.setdefault(page.url, page)
+        if other is not page:
+            culprit = other if other.meta.slug is not None and page.meta.slug is None else page
+            rival = page if culprit is other else other
+            message = f"two pages have the URL {page.url}: {other.source} and {page.source}"
+            hint = "Rename one file or give it a different slug."
+            if culprit.meta.slug is not None:
+                hint = f"Choose another slug: {page.url} is taken by the page {rival.source}."
+            errors.append(url_problem(config, culprit, message, hint, culprit.meta.slug))
+    return errors
+
+
+def output_collisions(
+    pages: Sequence[PageInfo], assets: Iterable[Asset], config: Config
+) -> list[SiteError]:
+    """Pages whose output file, or one of its folders, is already another output's file: a
+    generated file, a static file, or another page's index.html (say, for `slug: index.html`).
+
+    Without this check one would silently replace the other, or the write would fail half-way.
+    """
+    owners = output_owners(pages, assets, config)
+    errors = []
+    for page in pages:
+        parts = page.output_path.split("/")
+        folders = ["/".join(parts[:depth]) for depth in range(1, len(parts))]
+        clash = next((folder for folder in folders if folder in owners), None)
+        if clash is None:
+            continue
+        message = (
+            f"this page would be written to {page.output_path}, which clashes with the "
+            f"{owners[clash]}"
+        )
+        by_slug = page.meta.slug if clash == folders[-1] else None
+        if by_slug is not None:
+            hint = f"Choose another slug: {clash} is taken by the {owners[clash]}."
+        else:
+            hint = "Rename the page (or give it a slug), or rename the other file."
+        errors.append(url_problem(config, page, message, hint, by_slug))
+    return errors
+
+
+def output_owners(
+    pages: Sequence[PageInfo], assets: Iterable[Asset], config: Config
+) -> dict[str, str]:
+    """Every output path a page, static file or generated file takes, and what takes it."""
+    owners = reserved_names(config.calendar)
+    owners.update({asset.output: f"static file {asset.logical}" for asset in assets})
+    owners.update({page.output_path: f"page {page.source}" for page in pages})
+    return owners
+
+
+def url_problem(
+    config: Config, page: PageInfo, message: str, hint: str, slug: str | None
+) -> SiteError:
+    """An error about where a page lands: at its slug line when the slug put it there, else at
+    the file, whose name did."""
+    line = page.meta.lines.get("slug") if slug is not None else None
+    if line is None:
+        return SiteError(message, Location(page.source), hint)
+    return located(message, page.source, source_text(config, page.source), line, 1, hint)
+
+
+def resolve_nav(config: Config, urls: Mapping[str, str]) -> tuple[list[NavItem], list[SiteError]]:
+    """Turn config nav entries into titles and URLs; a page that does not exist is an error."""
+    content_root = config.content_dir.relative_to(config.root).as_posix()
+    items, errors = [], []
+    for entry in config.nav:
+        if entry.url is not None:
+            items.append(NavItem(entry.title, entry.url))
+            continue
+        source = f"{content_root}/{entry.page}"
+        if source not in urls:
+            errors.append(
+                SiteError(
+                    f"nav entry '{entry.title}' names {entry.page}, which is not a page",
+                    Location(config.source, entry.line),
+                    f"Create {source}, or fix the name (pages are paths under {content_root}/).",
+                )
+            )
+            continue
+        items.append(NavItem(entry.title, urls[source]))
+    return items, errors

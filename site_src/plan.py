@@ -1,0 +1,114 @@
+"""Planning an incremental build: which outputs to make, and which files of the current output
+folder may be kept because their cache key and their bytes on disk are what the cache recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .artifacts import NOT_FOUND, generated_names, generated_pages
+from .cache import BuildCache, page_key, trusted_files
+from .config import Config
+from .errors import SiteError
+from .index import Site
+from .links import PageScan
+from .model import FileRecord
+from .pages import PageTask
+from .sources import Project
+from .urls import encode_url
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What this build must make, and which files of the current output it may keep.
+
+    `untouched`: nothing to make and nothing to remove, so the build writes nothing; `exact`: the
+    output folder holds exactly what the cache recorded; `kept_warnings`: the warnings the kept
+    pages reported when they were rendered."""
+
+    tasks: list[PageTask]
+    kept_pages: dict[str, FileRecord]
+    extras_kept: bool
+    kept_assets: dict[str, FileRecord]
+    untouched: bool
+    exact: bool
+    kept_warnings: tuple[SiteError, ...] = ()
+
+
+def make_plan(
+    config: Config,
+    store: BuildCache,
+    project: Project,
+    site: Site,
+    write: bool,
+    trust_output: bool = False,
+) -> Plan:
+    """Split the outputs into files to make and files the current output folder already holds."""
+    if write and trust_output and store.output_dir == str(config.output_dir):
+        trusted, exact = set(store.files), True
+    elif write:
+        trusted, exact = trusted_files(store, config.output_dir)
+    else:
+        trusted, exact = set(store.files), False
+    tasks: list[PageTask] = []
+    kept_pages: dict[str, FileRecord] = {}
+    for page in site.pages:
+        key = page_key(site.digest, project.parsed[page.source].digest)
+        out = page.output_path
+        old = store.files.get(out)
+        if old is not None and old.key == key and out in trusted and out in store.scans:
+            kept_pages[out] = old
+        else:
+            tasks.append(PageTask(page, project.parsed[page.source].digest, key))
+    # Generated files (sections' list pages, feeds and redirect pages too) share one key.
+    extras = generated_names(config, site.growth)
+    extras_kept = all(
+        name in trusted and store.files[name].key == site.extras_digest for name in extras
+    ) and all(name in store.scans for name in generated_pages(site.growth))
+    kept_assets = {
+        a.output: store.files[a.output]
+        for a in project.assets.values()
+        if a.output in trusted and store.files[a.output].key == a.digest
+    }
+    expected = len(kept_pages) + len(extras) + len(kept_assets)
+    untouched = (
+        exact
+        and not tasks
+        and extras_kept
+        and len(kept_assets) == len(project.assets)
+        and expected == len(store.files)
+    )
+    warnings = tuple(w for out in sorted(kept_pages) for w in store.scans[out].warnings)
+    return Plan(tasks, kept_pages, extras_kept, kept_assets, untouched, exact, warnings)
+
+
+def pages_to_check(
+    config: Config,
+    store: BuildCache,
+    scans: Mapping[str, PageScan],
+    plan: Plan,
+    names: set[str],
+    generated: Mapping[str, tuple[str, str]] | None = None,
+) -> set[str] | None:
+    """Which pages' links need checking (None: all). When the set of files is what the last
+    successful build checked, a kept page's links can only break through the ids of a page
+    rendered now, so only the rendered pages and kept pages with #links to them (or relative
+    #links, which are not worth resolving here) are checked again. `generated`: the generated
+    HTML files (`artifacts.generated_pages`; the 404 page when not given)."""
+    if names != set(store.files) or not plan.kept_pages:
+        return None
+    generated = generated if generated is not None else {NOT_FOUND: ("/404.html", "")}
+    rendered = {task.page.output_path for task in plan.tasks}
+    if not plan.extras_kept:
+        rendered.update(generated)
+    paths = [task.page.url.lstrip("/") for task in plan.tasks]
+    paths += [url.lstrip("/") for url, _origin in generated.values()]
+    absolute = {config.base_path + path for path in [*paths, *map(encode_url, paths)]}
+    for out in plan.kept_pages:
+        for href, _line in scans[out].refs:
+            base, hash_sign, _ = href.partition("#")
+            if hash_sign and base and (base[:1] != "/" or base in absolute):
+                rendered.add(out)
+                break
+    return rendered & set(scans)

@@ -1,0 +1,389 @@
+"""Every read of a build: the content folder (walked once), each page source, the data files, the
+templates and the static files. Nothing else in the engine opens a source file (site.yml is
+read by `config`, which every stage is given).
+
+Each file goes through `paths` (a name that can be a URL, a link that stays among the sources, a
+regular file, never a pipe) and `errors.decode_text` (UTF-8, LF line endings), so a hostile or
+broken file is a SiteError naming it. A build reads front matter only where a source's hash is
+new; page texts are not kept (`read_page_text` reads a page again where it is rendered), so
+memory stays flat as sites grow.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from functools import partial
+from pathlib import Path, PurePath
+from typing import Any
+
+import jinja2
+from jinja2.loaders import split_template_path
+
+from .cache import BuildCache, digest_bytes
+from .config import Config
+from .content import FENCE, PLAIN_SLUG_LINE, page_url, parse_page
+from .errors import Location, SiteError, decode_text, project_path
+from .model import Asset, Parsed, Source
+from .output import hashed_name
+from .parallel import map_in_chunks
+from .paths import Sources, check_source_name, check_target, read_regular, source_files
+from .theme import with_theme_assets
+from .yamlfile import parse_yaml
+
+# A source modified less than this long before a build is read again by the next build, even
+# if its size and time stamp look the same (time stamps are only as fine as the kernel's clock).
+SETTLED_NS = 2_000_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    """Everything a build read, before any rendering.
+
+    `parsed`: each source's front matter, by path from the project root, in walk order.
+    `failed` maps each source that failed to load to its probable URL: the page exists, so links
+    and nav entries naming it are not reported too (its own error is the one to fix).
+    `data_files`: the data folder's bytes, for the cache key of every page."""
+
+    parsed: dict[str, Parsed]
+    failed: dict[str, str]
+    data: dict[str, Any]
+    data_files: dict[str, bytes]
+    assets: dict[str, Asset]
+    templates: dict[str, str]
+    warnings: tuple[SiteError, ...]
+
+
+def read_project(
+    config: Config, store: BuildCache, processes: int, edited: frozenset[Path] | None = None
+) -> tuple[Project, list[SiteError]]:
+    """Read every source the build depends on; return it and every problem found reading it."""
+    parsed, errors, failed_sources = read_sources(config, store, processes, edited)
+    failed = {name: probable_url(config, name) for name in failed_sources}
+    data, data_files, problems = read_data(config)
+    errors += problems
+    assets, problems = read_assets(config)
+    errors += problems
+    templates, problems = read_templates(config)
+    errors += problems
+    warnings = tuple(warning for entry in parsed.values() for warning in entry.warnings)
+    return Project(parsed, failed, data, data_files, assets, templates, warnings), errors
+
+
+# --- Pages ---------------------------------------------------------------------------------
+
+
+def content_folder_problem(config: Config) -> SiteError | None:
+    """A missing content folder is one clear error, not an empty site."""
+    if config.content_dir.is_dir():
+        return None
+    folder = project_path(str(config.content_dir), str(config.root))
+    hint = "Run the command in the project folder, pass --root, or create the folder."
+    return SiteError(f"there is no content folder {folder}/", None, hint)
+
+
+def content_files(config: Config) -> tuple[list[str], list[SiteError]]:
+    """The one walk of the content folder: paths (from the project root, sorted) of its .md files,
+    dot-names skipped; and the entries there that `paths` refuses (pipes, links out, loops)."""
+    problem = content_folder_problem(config)
+    if problem is not None:
+        return [], [problem]
+    prefix = config.content_dir.relative_to(config.root).as_posix()
+    found, errors = source_files(config.content_dir, Sources.of(config))
+    names = ["/".join((prefix, *parts)) for parts, _ in found if parts[-1].endswith(".md")]
+    return names, errors
+
+
+def find_sources(config: Config) -> tuple[list[Source], list[SiteError]]:
+    """Every .md file under the content folder with its text, in a stable order."""
+    names, errors = content_files(config)
+    sources: list[Source] = []
+    for name in names:
+        try:
+            raw = read_source_bytes(config, config.root / name, name)
+            sources.append(Source(name, decode_text(raw, name)))
+        except SiteError as error:
+            errors.append(error)
+    return sources, errors
+
+
+def read_sources(
+    config: Config, store: BuildCache, processes: int, edited: frozenset[Path] | None = None
+) -> tuple[dict[str, Parsed], list[SiteError], list[str]]:
+    """Hash every .md file under the content folder; parse front matter the cache has not seen.
+
+    Also returns the sources that failed to load."""
+    names, errors = content_files(config)
+    settled = time.time_ns() - SETTLED_NS
+    pending: list[tuple[str, Parsed | None]] = []
+    results: list[tuple[str, Parsed | SiteError | None]] = []
+    reader = partial(read_pending, config, settled)
+    order = {name: index for index, name in enumerate(names)}
+    for name in names:
+        known = store.parsed.get(name)
+        if known is None:
+            pending.append((name, None))
+        elif (edited is not None and config.root / name not in edited) or unchanged(
+            config.root / name, known
+        ):
+            results.append((name, known))
+        else:  # most likely the same bytes again: read and hash here, parse only if changed
+            results.append((name, reader((name, known))))
+    # Sources the cache has never seen are parsed on every core (YAML is slow: seconds at 10,000).
+    results += zip([n for n, _ in pending], map_in_chunks(reader, pending, processes), strict=True)
+    parsed: dict[str, Parsed] = {}
+    failed: list[str] = []
+    for name, entry in sorted(results, key=lambda item: order[item[0]]):
+        if isinstance(entry, SiteError):
+            errors.append(entry)
+            failed.append(name)
+        elif entry is not None:
+            parsed[name] = entry
+    return parsed, errors, failed
+
+
+def unchanged(path: Path, known: Parsed) -> bool:
+    """Whether `stat` proves a source is the one the cache parsed (see `Parsed`)."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return False
+    return (known.size, known.mtime_ns) == (info.st_size, info.st_mtime_ns)
+
+
+def read_pending(
+    config: Config, settled: int, item: tuple[str, Parsed | None]
+) -> Parsed | SiteError | None:
+    """`read_source` for a worker process: a problem comes back as a value."""
+    name, known = item
+    try:
+        return read_source(config, known, name, settled)
+    except SiteError as error:
+        return error
+
+
+def read_source(config: Config, known: Parsed | None, name: str, settled: int) -> Parsed | None:
+    """One source, parsed; the cached entry if `stat` or the hash says it has not changed.
+
+    None for a folder named like a page."""
+    path = config.root / name
+    try:
+        info = os.stat(path)
+        if known is not None and (known.size, known.mtime_ns) == (info.st_size, info.st_mtime_ns):
+            return known
+        if stat.S_ISDIR(info.st_mode):
+            return None
+    except OSError:
+        info = None  # a broken link, say: let the reader of content files report it
+    raw = read_source_bytes(config, path, name)
+    if info is None:
+        info = os.stat(path)
+    digest = digest_bytes(raw)
+    mtime = info.st_mtime_ns if info.st_mtime_ns < settled and len(raw) == info.st_size else -1
+    if known is not None and known.digest == digest:
+        return replace(known, size=info.st_size, mtime_ns=mtime)
+    content_root = config.content_dir.relative_to(config.root).as_posix()
+    page, warnings = parse_page(Source(name, decode_text(raw, name)), content_root)
+    return Parsed(digest, page.info, tuple(warnings), info.st_size, mtime)
+
+
+def read_source_bytes(config: Config, path: Path, name: str) -> bytes:
+    """The bytes of one content file, once its name and place are known to be safe.
+
+    Every read of a content file goes through here: a name that cannot be a URL, a link that
+    `paths.Sources` refuses, a pipe or device, or a file that cannot be read is a SiteError naming
+    the file.
+    """
+    check_source_name(path.relative_to(config.content_dir), name)
+    check_target(path, Sources.of(config), config.content_dir)
+    return read_regular(path, name)
+
+
+def read_page_text(config: Config, source: str, expected: str) -> str:
+    """A page's text, as long as it is still the file the build was planned with."""
+    raw = read_source_bytes(config, config.root / source, source)
+    if digest_bytes(raw) != expected:
+        raise SiteError(
+            "the file changed while the site was being built",
+            Location(source),
+            "Build again once your editor has saved it.",
+        )
+    return decode_text(raw, source)
+
+
+def source_text(config: Config, source: str) -> str:
+    """A source's text for the excerpt of a message about it (undecodable bytes replaced)."""
+    return (config.root / source).read_text(encoding="utf-8", errors="replace")
+
+
+def probable_url(config: Config, source_path: str) -> str:
+    """The URL of a page whose source failed to load, as far as it can be told: from its path
+    and from a plain `slug:` line of its front matter, if it has one."""
+    content_root = project_path(str(config.content_dir), str(config.root))
+    try:
+        raw = (config.root / source_path).read_bytes()
+    except OSError:
+        raw = b""
+    head, fence, _ = raw.decode("utf-8", errors="replace").partition(f"\n{FENCE}")
+    found = PLAIN_SLUG_LINE.search(head) if fence else None
+    slug = found.group(2) if found and ".." not in found.group(2) else None
+    return page_url(source_path, content_root, slug)
+
+
+# --- Data, templates, static files ---------------------------------------------------------
+
+
+class Unloaded(Mapping[str, Any]):
+    """Stands in for a data file that failed to load: any use of it raises that file's error again.
+
+    The report shows an error once, so a broken data file is one error, not one more for every
+    template or calendar that reads it. A Mapping, so that checks for one do not fail first."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: SiteError) -> None:
+        self.error = error
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (Unloaded, (self.error,))
+
+    def _again(self) -> SiteError:
+        error = self.error
+        return SiteError(
+            error.message, error.where, error.hint, excerpt=error.excerpt, severity=error.severity
+        )
+
+    def __getattr__(self, name: str) -> Any:
+        raise self._again()
+
+    def __getitem__(self, key: str) -> Any:
+        raise self._again()
+
+    def __iter__(self) -> Iterator[str]:
+        raise self._again()
+
+    def __len__(self) -> int:
+        raise self._again()
+
+    def __str__(self) -> str:
+        raise self._again()
+
+    def __bool__(self) -> bool:
+        raise self._again()
+
+
+def read_data(config: Config) -> tuple[dict[str, Any], dict[str, bytes], list[SiteError]]:
+    """The data folder, read once: each data/*.yml parsed by file stem (`Unloaded` if it failed),
+    the bytes of every file there (for the cache key), and the problems."""
+    data: dict[str, Any] = {}
+    files: dict[str, bytes] = {}
+    if not config.data_dir.is_dir():
+        return data, files, []
+    found, errors = source_files(config.data_dir, Sources.of(config), recursive=False)
+    for parts, file in found:
+        path, name = Path(file), project_path(file, str(config.root))
+        is_data = path.suffix in (".yml", ".yaml")
+        try:
+            if is_data and path.stem in data:
+                raise SiteError(
+                    f"two data files are named '{path.stem}' (.yml and .yaml)",
+                    Location(name),
+                    f"Keep one of them: templates know both as data.{path.stem}.",
+                )
+            files[parts[-1]] = raw = read_regular(path, name)
+            if is_data:
+                text = decode_text(raw, name)
+                data[path.stem] = parse_yaml(text, name, text, 0, "the data file")[1]
+        except SiteError as error:
+            if is_data:
+                errors.append(error)
+                data.setdefault(path.stem, Unloaded(error))
+    return data, files, errors
+
+
+def load_data(config: Config) -> tuple[dict[str, Any], list[SiteError]]:
+    """Read data/*.yml into a mapping from file stem to its parsed value (`Unloaded` if it failed)."""
+    data, _files, errors = read_data(config)
+    return data, errors
+
+
+def read_templates(config: Config) -> tuple[dict[str, str], list[SiteError]]:
+    """Template sources by project path, so problems found in rendered HTML can point at a line;
+    and the templates folder's entries that `paths` refuses (Jinja is never let near them)."""
+    folder = config.templates_dir
+    if not folder.is_dir():
+        return {}, []
+    found, errors = source_files(folder, Sources.of(config))
+    result = {}
+    for _parts, file in found:
+        name = project_path(file, str(config.root))
+        try:
+            result[name] = read_regular(Path(file), name).decode("utf-8", errors="replace")
+        except SiteError:
+            continue
+    return result, errors
+
+
+def read_assets(config: Config) -> tuple[dict[str, Asset], list[SiteError]]:
+    """The project's static files and the theme's it does not replace, named by content hash."""
+    own, errors = collect_assets(config.static_dir, Sources.of(config))
+    return with_theme_assets(own), errors
+
+
+def collect_assets(static_dir: Path, sources: Sources) -> tuple[dict[str, Asset], list[SiteError]]:
+    """Every file under the static folder, keyed by its path there, named with its content hash.
+
+    A file whose name cannot be a URL, or an entry that `paths` refuses (a pipe, a link out of the
+    source folders), is an error: either would otherwise reach the published site or stop the
+    build. The other files are still collected, so links to them are checked as usual.
+    """
+    assets: dict[str, Asset] = {}
+    if not static_dir.is_dir():
+        return assets, []
+    found, errors = source_files(static_dir, sources)
+    for parts, file in found:
+        name = project_path(file, str(sources.root))
+        try:
+            check_source_name(PurePath(*parts), name)
+            raw = read_regular(Path(file), name)
+        except SiteError as error:
+            errors.append(error)
+            continue
+        logical = "/".join(parts)
+        digest = digest_bytes(raw)
+        assets[logical] = Asset(logical, hashed_name(logical, digest), digest)
+    return assets, errors
+
+
+class TemplateLoader(jinja2.BaseLoader):
+    """Templates from the templates folder, checked like every source before they are opened:
+    Jinja's own loader would block forever on a named pipe and follow any link. A byte that is
+    not UTF-8 is a SiteError at its own file, line and column, even in an included or extended
+    file (Jinja's loader raises a bare UnicodeDecodeError at the outermost template)."""
+
+    def __init__(self, folder: Path, sources: Sources) -> None:
+        self.folder = folder
+        self.sources = sources
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        path = self.folder.joinpath(*split_template_path(template))
+        if not os.path.lexists(path):
+            raise jinja2.TemplateNotFound(template)
+        _target, info = check_target(path, self.sources, self.folder)
+        if stat.S_ISDIR(info.st_mode):
+            raise jinja2.TemplateNotFound(template)
+        name = self.sources.name(path)
+        text = decode_text(read_regular(path, name), name)
+
+        def uptodate() -> bool:
+            try:
+                return os.stat(path).st_mtime_ns == info.st_mtime_ns
+            except OSError:
+                return False
+
+        return text, str(path), uptodate
