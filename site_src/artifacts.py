@@ -8,8 +8,14 @@
     .nojekyll           render_nojekyll tells GitHub Pages to publish files as they are
     .site_src-output    render_marker   proof that the output folder is ours to replace
 
-`generated_names` is the one list of these files for a configuration; pages and static files
-are the rest of the output (`pages`, `output.place_assets`).
+and for a site with sections (`growth.plan_growth` lists them in the index stage):
+
+    <section>page/<n>/  render_list_page  list page n of a section (the section page's template)
+    <section>feed.xml   render_feed_file  a section's Atom feed (`feed:` in its index.md)
+    <old-url>/          render_redirect   a redirect page at each of a moved page's `aliases:`
+
+`generated_names` is the one list of these files for a configuration and its sections; pages
+and static files are the rest of the output (`pages`, `output.place_assets`).
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from __future__ import annotations
 import datetime
 import posixpath
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape as xml_escape
@@ -24,19 +31,27 @@ from xml.sax.saxutils import escape as xml_escape
 import jinja2
 from markupsafe import Markup
 
+from .aliases import render_alias
 from .config import Config
+from .dates import modified
 from .errors import Location, SiteError
-from .model import Output, PageView, SiteView
+from .feeds import FeedItem, absolute_html, feed_entries, render_feed
+from .growth import Growth
+from .markdown import make_markdown, render_markdown
+from .model import Output, PageInfo, PageView, RenderedBody, SiteView
 from .output import MARKER, MARKER_TEXT
 from .pages import RenderJob
-from .render import make_absolute_url, make_environment, render_template
-from .urls import BadURL, clean_url, has_scheme
+from .render import make_absolute_url, make_environment, render_page, render_template
+from .sections import Section, Sections
+from .sources import read_page_text
+from .urls import BadURL, clean_url, encode_url, has_scheme
 
 NOT_FOUND = "404.html"
 
 
-def generated_names(config: Config) -> list[str]:
-    """The generated files this configuration's build writes, in the order they are made."""
+def generated_names(config: Config, growth: Growth) -> list[str]:
+    """The generated files this configuration's build writes, in the order they are made: the
+    site's own, then its sections' list pages, feeds and redirect pages."""
     names = [NOT_FOUND]
     if has_sitemap(config):
         names.append("sitemap.xml")
@@ -45,7 +60,18 @@ def generated_names(config: Config) -> list[str]:
         names.append("CNAME")
     if config.calendar:
         names.append(f"{config.calendar}.ics")
-    return names
+    return names + growth.outputs
+
+
+def generated_pages(growth: Growth) -> dict[str, tuple[str, str]]:
+    """The generated HTML files, whose links are checked like a page's: output path -> (URL,
+    the source their links are reported at)."""
+    pages = {NOT_FOUND: ("/404.html", "templates/404.html")}
+    for out, (section_url, _number) in growth.pagers.items():
+        pages[out] = ("/" + out.removesuffix("index.html"), growth.sections[section_url].source)
+    for out, (_url, source) in growth.aliases.items():
+        pages[out] = ("/" + out.removesuffix("index.html"), source)
+    return pages
 
 
 def reserved_names(calendar: str | None) -> dict[str, str]:
@@ -57,22 +83,52 @@ def reserved_names(calendar: str | None) -> dict[str, str]:
     return {name: f"generated file {name}" for name in names}
 
 
-def render_artifacts(job: RenderJob) -> tuple[list[Output], list[SiteError]]:
+def render_artifacts(
+    job: RenderJob,
+    growth: Growth,
+    pages: Sequence[PageInfo],
+    digests: Mapping[str, str],
+) -> tuple[list[Output], list[SiteError]]:
     """Every generated file, each from its own function; a file that fails is left out and its
-    problem returned (the others are still made, so one report has every problem)."""
+    problem returned (the others are still made, so one report has every problem).
+
+    `pages` and `digests` (source hashes, by source) are for the sections' files: list pages
+    render through their section page, full feeds carry pages' texts."""
     config, site, data, time_limit = job.config, job.site, job.data, job.time_limit
     env = make_environment(config, job.assets)
+    by_source = {page.source: page for page in pages}
+    by_url = {page.url: page for page in pages}
+    problems: list[SiteError] = []
+    try:
+        bodies = feed_bodies(job, growth, by_source, digests)
+    except SiteError as error:
+        bodies = {}
+        problems.append(error)
+    list_pages = ["/" + out.removesuffix("index.html") for out in growth.pagers]
     makers: dict[str, Any] = {
         NOT_FOUND: lambda: render_404(env, config, site, data, time_limit),
-        "sitemap.xml": lambda: render_sitemap(config, site.pages),
+        "sitemap.xml": lambda: render_sitemap(config, site.pages, list_pages),
         "robots.txt": lambda: render_robots(config),
         ".nojekyll": render_nojekyll,
         MARKER: render_marker,
         "CNAME": lambda: render_cname(config),
         f"{config.calendar}.ics": lambda: render_ics(config, data.get(str(config.calendar))),
     }
-    outputs, problems = [], []
-    for name in generated_names(config):
+    for out, (section_url, number) in growth.pagers.items():
+        section = growth.sections[section_url]
+        index = by_source[section.source]
+        makers[out] = lambda index=index, section=section, number=number: render_list_page(
+            env, config, site, data, index, section, number, time_limit
+        )
+    for out, section_url in growth.feeds.items():
+        section = growth.sections[section_url]
+        makers[out] = lambda section=section: render_feed_file(
+            config, growth.sections, section, bodies
+        )
+    for out, (url, _source) in growth.aliases.items():
+        makers[out] = lambda target=by_url[url]: render_redirect(config, target)
+    outputs = []
+    for name in generated_names(config, growth):
         try:
             content = makers[name]()
         except SiteError as error:
@@ -109,14 +165,21 @@ def render_404(
     )
 
 
-def render_sitemap(config: Config, pages: Sequence[PageView]) -> str:
-    """sitemap.xml: every page, sorted by URL; dates only where the content gives one. Written
-    only with an absolute base_url (see `has_sitemap`): a sitemap's URLs must be absolute."""
+def render_sitemap(
+    config: Config, pages: Sequence[PageView], list_pages: Sequence[str] = ()
+) -> str:
+    """sitemap.xml: every page and `list_pages` (a section's pages 2..n), sorted by URL; dates
+    (`updated`, else `date`) only where the content gives one. Redirect pages are never in it.
+    Written only with an absolute base_url (see `has_sitemap`): a sitemap's URLs must be
+    absolute."""
     absolute = make_absolute_url(config)
+    dated = {page.url: modified(page.date, page.updated) for page in pages}
+    dated.update({url: None for url in list_pages})
     rows = []
-    for page in sorted(pages, key=lambda p: p.url):
-        lastmod = f"<lastmod>{page.date.isoformat()}</lastmod>" if page.date else ""
-        rows.append(f"  <url><loc>{xml_escape(absolute(page.url))}</loc>{lastmod}</url>")
+    for url in sorted(dated):
+        day = dated[url]
+        lastmod = f"<lastmod>{day.isoformat()}</lastmod>" if day is not None else ""
+        rows.append(f"  <url><loc>{xml_escape(absolute(url))}</loc>{lastmod}</url>")
     body = "\n".join(rows)
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -202,3 +265,78 @@ def render_nojekyll() -> str:
 def render_marker() -> str:
     """The marker every built site carries (see `output.check_output_folder`)."""
     return MARKER_TEXT
+
+
+def render_list_page(
+    env: jinja2.Environment,
+    config: Config,
+    site: SiteView,
+    data: Mapping[str, Any],
+    index: PageInfo,
+    section: Section,
+    number: int,
+    time_limit: float = 0,
+) -> str:
+    """List page `number` (2 and up) of a section: the section page's template at
+    <section>page/<n>/, showing that page of the list (`page.pager`) instead of the text."""
+    listed = replace(index, url=section.pager_url(number))
+    body = RenderedBody(index.source, "", (), ())
+    return render_page(env, config, site, data, listed, body, time_limit)
+
+
+def render_feed_file(
+    config: Config, sections: Sections, section: Section, bodies: Mapping[str, str]
+) -> bytes:
+    """A section's Atom feed (`feeds.render_feed`); `bodies`: the HTML of the pages a full
+    feed carries, by source."""
+    absolute = make_absolute_url(config)
+    items = [
+        FeedItem(
+            entry,
+            absolute(entry.url),
+            absolute_html(bodies[entry.source], absolute(entry.url))
+            if section.feed == "full" and entry.source in bodies
+            else None,
+        )
+        for entry in feed_entries(sections, section)
+    ]
+    return render_feed(
+        section=section,
+        items=items,
+        absolute_url=absolute,
+        site_title=config.title,
+        author=config.author,
+        language=config.language,
+        timezone=config.timezone,
+    )
+
+
+def feed_bodies(
+    job: RenderJob,
+    growth: Growth,
+    pages: Mapping[str, PageInfo],
+    digests: Mapping[str, str],
+) -> dict[str, str]:
+    """The rendered HTML of every page a full feed carries, by source (rendered again here:
+    page workers send back no HTML)."""
+    if not growth.full_sources:
+        return {}
+    config = job.config
+    md = make_markdown(config.raw_html)
+    bodies = {}
+    for source in growth.full_sources:
+        page = pages[source].with_text(read_page_text(config, source, digests[source]))
+        body, _problems = render_markdown(md, page, job.urls, config.base_path)
+        bodies[source] = body.html
+    return bodies
+
+
+def render_redirect(config: Config, target: PageInfo) -> str:
+    """The redirect page at one of `target`'s old URLs (`aliases.render_alias`), in the
+    page's language."""
+    return render_alias(
+        target=config.base_path + encode_url(target.url.lstrip("/")),
+        canonical=make_absolute_url(config)(target.url),
+        title=target.title,
+        language=target.meta.lang or config.language,
+    )

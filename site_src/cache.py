@@ -45,6 +45,8 @@ LIBRARIES = (
     "pygments",
     "pyyaml",
     "icalendar",
+    "babel",
+    "tzdata",
 )
 
 

@@ -25,7 +25,7 @@ from .model import FileRecord, FrontMatter, Link, PageInfo, Parsed
 if TYPE_CHECKING:
     from .cache import BuildCache
 
-FORMAT = 4
+FORMAT = 5
 # Free-form front matter is saved only up to this size; a bigger value (a YAML alias bomb, say)
 # is parsed again by the next build instead of being expanded into the cache file.
 VALUE_NODES = 10_000
@@ -127,6 +127,11 @@ def _encode_parsed(entry: Parsed) -> list[Any]:
             meta.lang,
             encode_value(meta.written),
             meta.title_in_content,
+            # Sites that grow: updated, feed, aliases, paginate.
+            encode_value(meta.updated),
+            meta.feed,
+            encode_value(list(meta.aliases)),
+            meta.paginate,
         ],
         [_encode_error(warning) for warning in entry.warnings],
     ]
@@ -135,10 +140,13 @@ def _encode_parsed(entry: Parsed) -> list[Any]:
 def _decode_parsed(row: Any) -> Parsed:
     digest, size, mtime_ns, (source, url, body_line), meta, warnings = row
     title, description, slug, template, order, draft, date, extra, lines = meta[:9]
-    lang, written, title_in_content = meta[9:]
-    when = decode_value(date)
-    if when is not None and not isinstance(when, datetime.date):
-        raise _Unfit("a date that is not a date")
+    lang, written, title_in_content, updated, feed, aliases, paginate = meta[9:]
+    when, changed = decode_value(date), decode_value(updated)
+    for day in (when, changed):
+        if day is not None and not isinstance(day, datetime.date):
+            raise _Unfit("a date that is not a date")
+    if not isinstance(feed, bool | str):
+        raise _Unfit("a feed that is neither true, false nor text")
     front = FrontMatter(
         _str(title),
         _str(description),
@@ -152,6 +160,10 @@ def _decode_parsed(row: Any) -> Parsed:
         None if lang is None else _str(lang),
         _dict(decode_value(written)),
         _bool(title_in_content),
+        changed,
+        feed,
+        tuple(_list(decode_value(aliases))),
+        _int(paginate),
     )
     page = PageInfo(_str(source), _str(url), front, _int(body_line))
     errors = tuple(_decode_error(item) for item in _list(warnings))

@@ -65,6 +65,7 @@ class Config:
     drafts: bool = False
     raw_html: bool = True
     extra: Mapping[str, Any] = field(default_factory=dict)
+    timezone: str = "UTC"
     source: str = CONFIG_FILE
     base_url_origin: Location | None = None
 
@@ -98,6 +99,7 @@ SCHEMA: dict[str, tuple[type | tuple[type, ...], str]] = {
     "drafts": (bool, "include pages marked draft"),
     "raw_html": (bool, "allow raw HTML in Markdown"),
     "extra": (dict, "free-form values for templates as site.extra"),
+    "timezone": (str, "the time zone of dates in front matter, e.g. Asia/Shanghai (default UTC)"),
 }
 SOURCE_FOLDERS = ("content_dir", "templates_dir", "static_dir", "data_dir")
 HOST_PATTERN = re.compile(
@@ -145,6 +147,7 @@ def load_config(
     values["nav"] = _collect(errors, _nav, values.get("nav", []), raw) or ()
     for key in ("cname", "calendar"):
         _collect(errors, _check_name, key, values.get(key), raw)
+    _collect(errors, _check_timezone, values.get("timezone"), raw)
     written = {key: str(values.get(key, default)) for key, default in DEFAULT_FOLDERS.items()}
     for key, default in DEFAULT_FOLDERS.items():
         values[key] = _collect(errors, _folder, root, key, written[key], origins) or root / default
@@ -343,6 +346,23 @@ def _check_name(key: str, value: str | None, raw: ConfigText) -> None:
     if not allowed.fullmatch(value.strip() if key == "cname" else value):
         what = "a domain name such as example.com" if key == "cname" else "a data file name"
         raise raw.error(f"config key '{key}' must be {what}, not {value!r}", key)
+
+
+def _check_timezone(value: str | None, raw: ConfigText) -> None:
+    """An IANA time zone name (Asia/Shanghai, Europe/Paris, UTC); the build's own time zone
+    is never used, so two machines build the same bytes."""
+    if value is None:
+        return
+    from .dates import zone
+
+    try:
+        zone(value)
+    except ValueError:
+        raise raw.error(
+            f"config key 'timezone' must be a time zone name, not {value!r}",
+            "timezone",
+            "Use a name from the tz database such as UTC, Europe/Paris or Asia/Shanghai.",
+        ) from None
 
 
 def _folder(root: Path, key: str, value: str, origins: Mapping[str, Location]) -> Path:

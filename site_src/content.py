@@ -36,6 +36,10 @@ FRONT_MATTER_TYPES: dict[str, tuple[type, ...]] = {
     "date": (datetime.date,),
     "extra": (dict,),
     "lang": (str,),
+    "updated": (datetime.date,),
+    "feed": (bool, str),
+    "aliases": (list,),
+    "paginate": (int,),
 }
 # A BCP 47 language tag as <html lang> takes it: en, zh-Hans, pt-BR, de-CH-1996.
 LANG_PATTERN = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
@@ -202,7 +206,8 @@ def _front_matter(
             continue
         value = mapping[key]
         wrong_bool = bool not in types and isinstance(value, bool)
-        if not isinstance(value, types) or wrong_bool or (key == "date" and _is_datetime(value)):
+        dated = key in ("date", "updated") and _is_datetime(value)
+        if not isinstance(value, types) or wrong_bool or dated:
             raise located(
                 f"front matter '{key}' must be {_expected(key)}, not {type(value).__name__} "
                 f"{short_repr(value)}",
@@ -224,6 +229,8 @@ def _front_matter(
     if "lang" in known:
         _check_lang(known["lang"], lines.get("lang"), source)
     known["title"] = written or heading
+    if "aliases" in known:
+        known["aliases"] = tuple(known["aliases"])
     return FrontMatter(
         **known,
         lines=dict(lines),
@@ -275,6 +282,10 @@ def _expected(key: str) -> str:
         "order": "a whole number",
         "draft": "true or false",
         "date": "a date (YYYY-MM-DD)",
+        "updated": "a date (YYYY-MM-DD)",
+        "feed": "true, false, summary or full",
+        "aliases": "a list of old URLs such as [/old-url/]",
+        "paginate": "a whole number",
         "extra": "a mapping",
     }.get(key, "text")
 

@@ -1,17 +1,20 @@
-"""Indexing the site: which pages are published, the one page-to-URL map, the nav, the `site`
-templates see, the digest every cache key starts from, and the checks that need every page at
-once (two pages on one URL, a page on another output's path, a nav entry naming no page).
+"""Indexing the site: which pages are published, the one page-to-URL map, the nav, the section
+tree and the files it adds (`growth`), the `site` templates see, the digest every cache key
+starts from, and the checks that need every page at once (two pages on one URL, a page on
+another output's path, a nav entry naming no page, a list page, feed or redirect page on a path
+that is taken).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .artifacts import reserved_names
 from .cache import digest_of, digest_texts, engine_digest
 from .config import Config
 from .errors import Location, SiteError, located
+from .growth import Growth, plan_growth
 from .model import Asset, NavItem, PageInfo, SiteView, UrlMap
 from .render import make_site_view
 from .sources import Project, source_text
@@ -24,6 +27,9 @@ class Site:
     `urls` maps every source to its URL, those that failed to load too (their own error is the
     one to fix, so links to them are not reported as well); `digest` covers everything every
     output depends on but page texts: the engine, config, templates, data, assets and this index.
+    `growth`: the sections and the files they add (list pages, feeds, redirect pages);
+    `extras_digest` the key of the generated files: `digest`, plus the texts of the pages a
+    full feed carries.
     """
 
     pages: tuple[PageInfo, ...]
@@ -31,17 +37,25 @@ class Site:
     nav: tuple[NavItem, ...]
     view: SiteView
     digest: str
+    growth: Growth = field(default_factory=Growth)
+    extras_digest: str = ""
 
 
 def index_site(config: Config, project: Project) -> tuple[Site, list[SiteError]]:
-    """The published pages (drafts only with `drafts`), their URLs and nav; and the problems."""
+    """The published pages (drafts only with `drafts`), their URLs, nav and sections; and the
+    problems."""
     pages = [e.page for e in project.parsed.values() if config.drafts or not e.page.meta.draft]
     errors = check_unique_urls(pages, config)
     errors += output_collisions(pages, project.assets.values(), config)
     urls = UrlMap({**project.failed, **{page.source: page.url for page in pages}})
     nav, problems = resolve_nav(config, urls)
     errors += problems
-    view = make_site_view(config, pages, nav)
+    # Sites that grow (growth.py): sections, list pages 2..n, feeds, redirect pages.
+    growth, problems = plan_growth(
+        config, pages, output_owners(pages, project.assets.values(), config)
+    )
+    errors += problems
+    view = make_site_view(config, pages, nav, growth.sections)
     digest = digest_of(
         engine_digest(),
         repr(config),
@@ -51,7 +65,10 @@ def index_site(config: Config, project: Project) -> tuple[Site, list[SiteError]]
         view,
         {page.source: page.url for page in pages},
     )
-    return Site(tuple(pages), urls, tuple(nav), view, digest), errors
+    bodies = [(source, project.parsed[source].digest) for source in growth.full_sources]
+    extras_digest = digest_of(digest, bodies) if bodies else digest
+    site = Site(tuple(pages), urls, tuple(nav), view, digest, growth, extras_digest)
+    return site, errors
 
 
 def check_unique_urls(pages: Sequence[PageInfo], config: Config) -> list[SiteError]:
@@ -79,9 +96,7 @@ def output_collisions(
 
     Without this check one would silently replace the other, or the write would fail half-way.
     """
-    owners = reserved_names(config.calendar)
-    owners.update({asset.output: f"static file {asset.logical}" for asset in assets})
-    owners.update({page.output_path: f"page {page.source}" for page in pages})
+    owners = output_owners(pages, assets, config)
     errors = []
     for page in pages:
         parts = page.output_path.split("/")
@@ -100,6 +115,16 @@ def output_collisions(
             hint = "Rename the page (or give it a slug), or rename the other file."
         errors.append(url_problem(config, page, message, hint, by_slug))
     return errors
+
+
+def output_owners(
+    pages: Sequence[PageInfo], assets: Iterable[Asset], config: Config
+) -> dict[str, str]:
+    """Every output path a page, static file or generated file takes, and what takes it."""
+    owners = reserved_names(config.calendar)
+    owners.update({asset.output: f"static file {asset.logical}" for asset in assets})
+    owners.update({page.output_path: f"page {page.source}" for page in pages})
+    return owners
 
 
 def url_problem(

@@ -9,9 +9,12 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import SiteError
+
+if TYPE_CHECKING:
+    from .sections import Sections
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +45,11 @@ class FrontMatter:
     lang: str | None = None
     written: Mapping[str, Any] = field(default_factory=dict)
     title_in_content: bool = False
+    # Sites that grow (sections.py, feeds.py, aliases.py).
+    updated: datetime.date | None = None
+    feed: bool | str = False
+    aliases: tuple[str, ...] = ()
+    paginate: int = 10
 
 
 class _PageFacts:
@@ -194,6 +202,14 @@ class PageView:
     meta: Mapping[str, Any] = field(default_factory=dict)
     lang: str = ""
     title_in_content: bool = False
+    # Sites that grow: filled in by `sections.page_context` (see sections.py).
+    updated: datetime.date | None = None
+    section: Any = None
+    parents: tuple[Any, ...] = ()
+    prev: Any = None
+    next: Any = None
+    pager: Any = None
+    feed_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +225,13 @@ class SiteView:
     nav: tuple[NavItem, ...]
     pages: tuple[PageView, ...]
     extra: Mapping[str, Any]
+    sections: Sections = field(default_factory=lambda: _no_sections())  # sections.py
+
+
+def _no_sections() -> Sections:
+    from .sections import Sections
+
+    return Sections()
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .artifacts import NOT_FOUND, generated_names, render_artifacts
+from .artifacts import generated_names, generated_pages, render_artifacts
 from .cache import (
     BuildCache,
     changed_paths,
@@ -152,8 +152,9 @@ def render_job(
     """What every page of this build shares; `files` is every path the output will hold (and
     the pages that failed to load, which exist: one error each is enough)."""
     claimed = [url_to_output_path(url) for url in project.failed.values()]
+    generated = generated_names(config, site.growth)
     files = frozenset(
-        [*(page.output_path for page in site.pages), *generated_names(config), *claimed]
+        [*(page.output_path for page in site.pages), *generated, *claimed]
         + [asset.output for asset in project.assets.values()]
     )
     return RenderJob(
@@ -200,13 +201,14 @@ def render_site(
             files[result.output_path] = result.record
     files.update(plan.kept_pages)
     scans.update({out: store.scans[out] for out in plan.kept_pages})
-    records, generated_scans, problems = render_generated(job, store, plan, site.digest)
+    records, generated_scans, problems = render_generated(job, store, project, site, plan)
     files.update(records)
     scans.update(generated_scans)
     errors += problems
     files.update(place_assets(job, plan))
-    names |= {*generated_names(job.config), *(a.output for a in job.assets.values())}
-    only = pages_to_check(job.config, store, scans, plan, names)
+    names |= {*generated_names(job.config, site.growth), *(a.output for a in job.assets.values())}
+    generated = generated_pages(site.growth)
+    only = pages_to_check(job.config, store, scans, plan, names, generated)
     config = job.config
     errors += check_links(
         scans, job.files | names, config.base_path, job.templates, only, config.root
@@ -223,25 +225,30 @@ def render_site(
 
 
 def render_generated(
-    job: RenderJob, store: BuildCache, plan: Plan, digest: str
+    job: RenderJob, store: BuildCache, project: Project, site: Site, plan: Plan
 ) -> tuple[dict[str, FileRecord], dict[str, PageScan], list[SiteError]]:
-    """404, sitemap, robots, .nojekyll, CNAME, the calendar and the marker: kept, or made again
-    together (`artifacts`) and written; with the 404 page's link scan, and the problems."""
+    """404, sitemap, robots, .nojekyll, CNAME, the calendar, the marker and the sections' list
+    pages, feeds and redirect pages: kept, or made again together (`artifacts`) and written
+    under `site.extras_digest`; with the link scans of the HTML ones, and the problems."""
     config = job.config
+    pages = generated_pages(site.growth)
     if plan.extras_kept:
-        kept = {name: store.files[name] for name in generated_names(config)}
-        return kept, {NOT_FOUND: store.scans[NOT_FOUND]}, []
-    outputs, errors = render_artifacts(job)
+        kept = {name: store.files[name] for name in generated_names(config, site.growth)}
+        return kept, {name: store.scans[name] for name in pages}, []
+    digests = {source: project.parsed[source].digest for source in site.growth.full_sources}
+    outputs, errors = render_artifacts(job, site.growth, site.pages, digests)
     records, scans = {}, {}
     for output in outputs:
-        if output.path == NOT_FOUND:
-            scan = scan_html(output.content.decode("utf-8"), "/404.html", "templates/404.html")
-            found = check_links({NOT_FOUND: scan}, job.files, config.base_path, job.templates)
+        if output.path in pages:
+            url, origin = pages[output.path]
+            scan = scan_html(output.content.decode("utf-8"), url, origin)
+            found = check_links({output.path: scan}, job.files, config.base_path, job.templates)
             errors += [problem for problem in found if problem.severity == "error"]
-            scans[NOT_FOUND] = cross_page_refs(scan, job.files, config.base_path)
+            scans[output.path] = cross_page_refs(scan, job.files, config.base_path)
         if job.staging is not None:
             target = write_file(job.staging, output.path, output.content)
-            records[output.path] = record_of(target, digest, digest_bytes(output.content))
+            key = site.extras_digest
+            records[output.path] = record_of(target, key, digest_bytes(output.content))
     return records, scans, errors
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .artifacts import NOT_FOUND, generated_names
+from .artifacts import NOT_FOUND, generated_names, generated_pages
 from .cache import BuildCache, page_key, trusted_files
 from .config import Config
 from .errors import SiteError
@@ -61,10 +61,11 @@ def make_plan(
             kept_pages[out] = old
         else:
             tasks.append(PageTask(page, project.parsed[page.source].digest, key))
-    extras = generated_names(config)
+    # Generated files (sections' list pages, feeds and redirect pages too) share one key.
+    extras = generated_names(config, site.growth)
     extras_kept = all(
-        name in trusted and store.files[name].key == site.digest for name in extras
-    ) and (NOT_FOUND in store.scans)
+        name in trusted and store.files[name].key == site.extras_digest for name in extras
+    ) and all(name in store.scans for name in generated_pages(site.growth))
     kept_assets = {
         a.output: store.files[a.output]
         for a in project.assets.values()
@@ -83,20 +84,27 @@ def make_plan(
 
 
 def pages_to_check(
-    config: Config, store: BuildCache, scans: Mapping[str, PageScan], plan: Plan, names: set[str]
+    config: Config,
+    store: BuildCache,
+    scans: Mapping[str, PageScan],
+    plan: Plan,
+    names: set[str],
+    generated: Mapping[str, tuple[str, str]] | None = None,
 ) -> set[str] | None:
     """Which pages' links need checking (None: all). When the set of files is what the last
     successful build checked, a kept page's links can only break through the ids of a page
     rendered now, so only the rendered pages and kept pages with #links to them (or relative
-    #links, which are not worth resolving here) are checked again."""
+    #links, which are not worth resolving here) are checked again. `generated`: the generated
+    HTML files (`artifacts.generated_pages`; the 404 page when not given)."""
     if names != set(store.files) or not plan.kept_pages:
         return None
+    generated = generated if generated is not None else {NOT_FOUND: ("/404.html", "")}
     rendered = {task.page.output_path for task in plan.tasks}
     if not plan.extras_kept:
-        rendered.add(NOT_FOUND)
+        rendered.update(generated)
     paths = [task.page.url.lstrip("/") for task in plan.tasks]
+    paths += [url.lstrip("/") for url, _origin in generated.values()]
     absolute = {config.base_path + path for path in [*paths, *map(encode_url, paths)]}
-    absolute.add(config.base_path + NOT_FOUND)
     for out in plan.kept_pages:
         for href, _line in scans[out].refs:
             base, hash_sign, _ = href.partition("#")

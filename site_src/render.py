@@ -7,10 +7,13 @@ and `absolute_url` make every link honour the base path, so one build works at /
 from __future__ import annotations
 
 import ctypes
+import datetime
 import signal
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -18,9 +21,11 @@ import jinja2
 from markupsafe import Markup
 
 from .config import Config
+from .dates import human_date
 from .errors import Location, SiteError, from_jinja_error, project_path
 from .model import Asset, NavItem, PageInfo, PageView, RenderedBody, SiteView
 from .paths import Sources
+from .sections import Sections, page_context
 from .sources import TemplateLoader
 from .theme import template_loader
 from .urls import BadURL, clean_url, encode_url, has_scheme
@@ -54,10 +59,19 @@ def make_environment(config: Config, assets: Mapping[str, Asset]) -> jinja2.Envi
         lstrip_blocks=True,
     )
     env.globals["range"] = capped_range
+    env.filters["human_date"] = partial(human_date_filter, config.language)
     env.globals["url"] = make_url(config.base_path)
     env.globals["absolute_url"] = make_absolute_url(config)
     env.globals["asset"] = make_asset_url(config.base_path, assets, make_absolute_url(config))
     return env
+
+
+def human_date_filter(default: str, day: Any, language: str | None = None) -> str:
+    """`{{ page.date|human_date }}`: the date as the site's language writes it (or the
+    language given: `page.date|human_date(page.lang or site.language)`)."""
+    if not isinstance(day, datetime.date):
+        raise jinja2.TemplateError(f"human_date needs a date, not {day!r}")
+    return human_date(day, language or default)
 
 
 def capped_range(*args: int) -> range:
@@ -124,8 +138,14 @@ def make_asset_url(
     return asset
 
 
-def make_site_view(config: Config, pages: Sequence[PageInfo], nav: Sequence[NavItem]) -> SiteView:
-    """The `site` variable: config values plus every page's metadata (no bodies)."""
+def make_site_view(
+    config: Config,
+    pages: Sequence[PageInfo],
+    nav: Sequence[NavItem],
+    sections: Sections | None = None,
+) -> SiteView:
+    """The `site` variable: config values plus every page's metadata (no bodies), and the
+    section tree (`site.sections`, sections.py)."""
     views = tuple(page_view(page, None) for page in sorted(pages, key=lambda p: (p.order, p.url)))
     return SiteView(
         title=config.title,
@@ -137,6 +157,7 @@ def make_site_view(config: Config, pages: Sequence[PageInfo], nav: Sequence[NavI
         nav=tuple(nav),
         pages=views,
         extra=config.extra,
+        sections=sections if sections is not None else Sections(),
     )
 
 
@@ -156,6 +177,7 @@ def page_view(page: PageInfo, body: RenderedBody | None) -> PageView:
         meta=page.meta.written,
         lang=page.meta.lang or "",
         title_in_content=page.meta.title_in_content,
+        updated=page.meta.updated,
     )
 
 
@@ -179,6 +201,8 @@ def render_page(
         else template_location(config, page.meta.template)
     )
     view = page_view(page, body)
+    # Sections (sections.py): the page's section, breadcrumbs, prev/next and list pager.
+    view = replace(view, **page_context(site.sections, page.url, page.source))
     return render_template(
         env, config, page.meta.template, where, time_limit, site=site, page=view, data=data
     )

@@ -22,6 +22,7 @@ from tests.support.site_build import (
     UNLINKED_FILES,
     build_or_fail,
     page_paths,
+    redirect_paths,
 )
 
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -45,7 +46,10 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Crawled:
     site_dir = build_or_fail(tmp_path_factory.mktemp("reach") / "_site", PUBLISHED_BASE_URL)
     with PagesServer(site_dir, BASE_PATH) as server:
         crawler = Crawler(server.base_url, PUBLISHED_BASE_URL)
-        result = crawler.crawl({server.base_url: 200, server.base_url + MISSING_PATH: 404})
+        # Redirect pages at old URLs are linked from nowhere: old links elsewhere reach them.
+        seeds = {server.base_url: 200, server.base_url + MISSING_PATH: 404}
+        seeds |= {server.base_url + path: 200 for path in redirect_paths(site_dir)}
+        result = crawler.crawl(seeds)
         served = server.served_files()
         robots = fetch(server.base_url + "robots.txt")
         sitemap = fetch(server.base_url + "sitemap.xml")

@@ -97,10 +97,21 @@ def page_path(site_dir: Path, html_file: Path) -> str:
     return relative
 
 
+def is_redirect(html_file: Path) -> bool:
+    """Whether an HTML file is a redirect page left at a moved page's old URL (``aliases``)."""
+    return '<meta http-equiv="refresh"' in html_file.read_text(encoding="utf-8", errors="replace")
+
+
 def page_paths(site_dir: Path) -> list[str]:
-    """The URL paths of the pages that are linked pages (every HTML file but ``404.html``)."""
+    """The URL paths of the pages that are linked pages (every HTML file but ``404.html`` and
+    redirect pages, which nothing links to and the sitemap leaves out)."""
     return [
         page_path(site_dir, f)
         for f in html_files(site_dir)
-        if f.relative_to(site_dir).as_posix() != "404.html"
+        if f.relative_to(site_dir).as_posix() != "404.html" and not is_redirect(f)
     ]
+
+
+def redirect_paths(site_dir: Path) -> list[str]:
+    """The URL paths of the redirect pages at moved pages' old URLs."""
+    return [page_path(site_dir, f) for f in html_files(site_dir) if is_redirect(f)]
