@@ -280,10 +280,13 @@ def print_serve_event(event: Event, config: Config, quiet: bool, out: TextIO) ->
         print(event.crash, file=sys.stderr)
     if event.errors:
         print(format_text(event.errors), file=sys.stderr)
+        shown = (
+            "still serving the last good site"
+            if event.serving_older
+            else "no site has built yet: the browser shows these errors until they are fixed"
+        )
         print(
-            f"Build failed; still serving the last good site. ({event.seconds * 1000:.0f} ms)",
-            file=sys.stderr,
-            flush=True,
+            f"Build failed; {shown}. ({event.seconds * 1000:.0f} ms)", file=sys.stderr, flush=True
         )
         return
     if not quiet:

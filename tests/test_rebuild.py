@@ -113,3 +113,27 @@ def test_edits_from_a_failed_build_still_count_after_the_fix(sample: Path, tmp_p
     index.write_text(index.read_text() + "\nAnother one.\n")
     build(frozenset({index}))
     assert "Another one." in (folder / "index.html").read_text()
+
+
+def test_a_failed_build_says_whether_an_earlier_site_is_still_shown(tmp_path: Path) -> None:
+    """Never claim a last good site when none has built."""
+    results: list[object] = [BuildFailed([SiteError("bad")]), Built(tmp_path, "/"), SiteError("x")]
+
+    def scripted(_changed: frozenset[Path]) -> Built:
+        result = results.pop(0)
+        if isinstance(result, Exception):
+            raise result
+        assert isinstance(result, Built)
+        return result
+
+    outcomes: queue.Queue[Outcome] = queue.Queue()
+    rebuilder = Rebuilder(scripted, SiteState(), outcomes.put)
+    rebuilder.start()
+    first = outcomes.get(timeout=5)
+    assert first.errors and not first.serving_older
+    rebuilder.request(frozenset({Path("a.md")}))
+    assert not outcomes.get(timeout=5).errors
+    rebuilder.request(frozenset({Path("b.md")}))
+    third = outcomes.get(timeout=5)
+    rebuilder.stop()
+    assert third.errors and third.serving_older

@@ -47,6 +47,7 @@ class Outcome:
     warnings: tuple[SiteError, ...] = ()
     stylesheets: tuple[str, ...] = ()
     crash: str | None = None  # a traceback: a bug in site_src, not the user's mistake
+    serving_older: bool = False  # a failed build leaves an earlier good site on show
 
 
 class Rebuilder:
@@ -130,7 +131,8 @@ class Rebuilder:
         errors: tuple[SiteError, ...],
     ) -> Outcome:
         self._state.finish_build(dataclasses.replace(previous, errors=tuple(errors)))
-        return Outcome(changes, time.perf_counter() - started, tuple(errors))
+        older = previous.folder is not None
+        return Outcome(changes, time.perf_counter() - started, tuple(errors), serving_older=older)
 
 
 def site_builder(load: Callable[[], Config], private: Path) -> Builder:
