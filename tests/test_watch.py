@@ -188,3 +188,15 @@ def test_a_folder_link_inside_the_sources_is_watched(project: Path, changes: Cha
     (real / "page.md").write_text("two")
     seen = settle(changes)
     assert real / "page.md" in seen or project / "content" / "alias" / "page.md" in seen
+
+
+def test_nested_new_and_moved_folders_are_watched(project: Path, changes: Changes) -> None:
+    deep = project / "content" / "a" / "b" / "c"
+    deep.mkdir(parents=True)
+    (deep / "page.md").write_text("one")
+    assert deep / "page.md" in settle(changes)
+    moved = project / "content" / "moved"
+    os.rename(project / "content" / "a", moved)
+    settle(changes)
+    (moved / "b" / "c" / "page.md").write_text("two")
+    assert moved / "b" / "c" / "page.md" in settle(changes)

@@ -206,7 +206,7 @@ class Watcher:
                 now = walk(targets)
                 changed |= {path for path in now.files - known if not is_editor_noise(path)}
                 known = None
-                if now.folders != tree.folders:
+                if set(now.folders) != watched:
                     self._pending = frozenset(changed)
                     return
             folders_changed = [p for p in targets.folders if p.is_dir()] != existing or any(
