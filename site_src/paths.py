@@ -158,12 +158,16 @@ def check_target(
 
 
 def source_files(
-    folder: Path, sources: Sources, recursive: bool = True
+    folder: Path,
+    sources: Sources,
+    recursive: bool = True,
+    walked: list[tuple[str, str]] | None = None,
 ) -> tuple[list[Found], list[SiteError]]:
     """Every file under a source folder, sorted by path parts, and an error per refused entry.
 
     Files and folders are told apart by their directory entries, so a walk costs no system call
     per file; only links are resolved. Links to folders are followed where the rule allows.
+    Each folder read is added to `walked`, if given, as its path through the walk and its real path.
     """
     found: list[Found] = []
     errors: list[SiteError] = []
@@ -176,6 +180,8 @@ def source_files(
         except OSError as exc:
             errors.append(unreadable(exc, sources.name(current)))
             continue
+        if walked is not None:
+            walked.append((current, chain[-1]))
         for entry in entries:
             if entry.name.startswith("."):
                 continue

@@ -142,3 +142,61 @@ def test_an_idle_watcher_reads_the_config_only_when_it_changes(project: Path) ->
         assert len(reads) == 2, "a config change is read again"
     finally:
         watcher.stop()
+
+
+def test_folder_links_the_build_refuses_are_not_followed(tmp_path: Path) -> None:
+    """A link out of the project, back up or round a loop is not watched: the watch starts at
+    once, and nothing under the link's target is reported, while edits in content/ still are."""
+    outside = tmp_path / "outside"
+    for number in range(300):
+        (outside / f"folder{number}" / "deeper").mkdir(parents=True)
+    project = tmp_path / "project"
+    content = project / "content"
+    content.mkdir(parents=True)
+    (content / "page.md").write_text("one")
+    (project / "site.yml").write_text("title: T\n")
+    (content / "out").symlink_to(outside, target_is_directory=True)
+    (content / "loop").symlink_to(".", target_is_directory=True)
+    (content / "up").symlink_to("..", target_is_directory=True)
+    found: Changes = queue.Queue()
+    targets = WatchTargets((content, project / "data"), (project / "site.yml",))
+    watcher = Watcher(lambda: targets, found.put, Debounce(quiet_ms=50, max_ms=400))
+    started = time.monotonic()
+    watcher.start()
+    try:
+        assert time.monotonic() - started < 2
+        (outside / "folder7" / "deeper" / "page.md").write_text("outside")
+        (outside / "new.md").write_text("outside")
+        (outside / "folder9" / "new").mkdir()
+        with pytest.raises(queue.Empty):
+            found.get(timeout=0.6)
+        (content / "page.md").write_text("two")
+        seen = settle(found)
+        assert content / "page.md" in seen
+        assert not any(path.is_relative_to(content / "out") for path in seen)
+    finally:
+        watcher.stop()
+
+
+def test_a_folder_link_inside_the_sources_is_watched(project: Path, changes: Changes) -> None:
+    real = project / "content" / "real"
+    real.mkdir()
+    (real / "page.md").write_text("one")
+    settle(changes)
+    (project / "content" / "alias").symlink_to("real", target_is_directory=True)
+    settle(changes)
+    (real / "page.md").write_text("two")
+    seen = settle(changes)
+    assert real / "page.md" in seen or project / "content" / "alias" / "page.md" in seen
+
+
+def test_nested_new_and_moved_folders_are_watched(project: Path, changes: Changes) -> None:
+    deep = project / "content" / "a" / "b" / "c"
+    deep.mkdir(parents=True)
+    (deep / "page.md").write_text("one")
+    assert deep / "page.md" in settle(changes)
+    moved = project / "content" / "moved"
+    os.rename(project / "content" / "a", moved)
+    settle(changes)
+    (moved / "b" / "c" / "page.md").write_text("two")
+    assert moved / "b" / "c" / "page.md" in settle(changes)
