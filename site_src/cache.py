@@ -8,8 +8,8 @@ file whose key is unchanged and whose bytes on disk are still the ones the cache
   title, URL, order and the nav, which any template may show);
 - the generated files (404, sitemap, robots, ...): the site digest alone.
 
-The cache also keeps each source's parsed front matter (by source hash, so a no-op build parses
-no YAML) and each page's link scan (ids + refs, so the link check stays complete when only one
+The cache also keeps each source's parsed front matter and each data file's parsed value (by
+the hash of their bytes, so a no-op build parses no YAML) and each page's link scan (ids + refs, so the link check stays complete when only one
 page is rendered again). It lives in `config.cache_dir`, or in memory in a long-running process:
 
     cache = BuildCache.load(config.cache_dir, config.root)  # empty if missing, damaged or stale
@@ -32,7 +32,7 @@ from pathlib import Path
 
 from .cachefile import Foreign, collector_paused, decode, encode, read_own_file
 from .links import PageScan
-from .model import FileRecord, Parsed
+from .model import FileRecord, Parsed, ParsedData
 
 CACHE_FILE = "build-cache.json"
 # Caches of earlier versions: never read (a pickle can run code when loaded), removed on save.
@@ -64,6 +64,7 @@ class BuildCache:
     scans: dict[str, PageScan] = field(default_factory=dict)
     output_dir: str = ""
     project: str = ""
+    data: dict[str, ParsedData] = field(default_factory=dict)
     # Why the saved cache was not used (for --verbose); never saved.
     note: str = ""
 
@@ -76,8 +77,10 @@ class BuildCache:
         try:
             with collector_paused():
                 document = json.loads(read_own_file(folder / CACHE_FILE))
-                parsed, files, scans, output_dir = decode(document, fresh.engine, fresh.project)
-            return cls(fresh.engine, parsed, files, scans, output_dir, fresh.project)
+                parsed, files, scans, output_dir, data = decode(
+                    document, fresh.engine, fresh.project
+                )
+            return cls(fresh.engine, parsed, files, scans, output_dir, fresh.project, data)
         except FileNotFoundError:
             return fresh
         except Foreign as reason:
@@ -106,7 +109,7 @@ class BuildCache:
         """Take over another cache's state (the state of the build that just succeeded)."""
         self.engine, self.parsed, self.files = other.engine, other.parsed, other.files
         self.scans, self.output_dir = other.scans, other.output_dir
-        self.project = other.project
+        self.project, self.data = other.project, other.data
 
 
 @functools.cache

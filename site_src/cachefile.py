@@ -20,18 +20,20 @@ from typing import TYPE_CHECKING, Any
 
 from .errors import Location, SiteError
 from .links import PageScan
-from .model import FileRecord, FrontMatter, Link, PageInfo, Parsed
+from .model import FileRecord, FrontMatter, Link, PageInfo, Parsed, ParsedData
 
 if TYPE_CHECKING:
     from .cache import BuildCache
 
-FORMAT = 5
+FORMAT = 6
 # Free-form front matter is saved only up to this size; a bigger value (a YAML alias bomb, say)
 # is parsed again by the next build instead of being expanded into the cache file.
 VALUE_NODES = 10_000
 VALUE_DEPTH = 50
 
-Decoded = tuple[dict[str, Parsed], dict[str, FileRecord], dict[str, PageScan], str]
+Decoded = tuple[
+    dict[str, Parsed], dict[str, FileRecord], dict[str, PageScan], str, dict[str, ParsedData]
+]
 
 
 class _Unfit(ValueError):
@@ -78,11 +80,13 @@ def encode(cache: BuildCache) -> dict[str, Any]:
         "parsed": parsed,
         "files": {name: list(_record_fields(r)) for name, r in cache.files.items()},
         "scans": {name: _encode_scan(scan) for name, scan in cache.scans.items()},
+        "data": {name: [entry.digest, entry.encoded] for name, entry in cache.data.items()},
     }
 
 
 def decode(document: Any, engine: str, project: str) -> Decoded:
-    """What a cache document holds (parsed sources, file records, scans, output folder), if it
+    """What a cache document holds (parsed sources, file records, scans, output folder, parsed
+    data files), if it
     is this format's and was made by this engine for this project (else raise `Foreign`)."""
     if document["format"] != FORMAT:
         raise Foreign("written in another format")
@@ -95,7 +99,33 @@ def decode(document: Any, engine: str, project: str) -> Decoded:
         {_str(name): _decode_record(row) for name, row in _dict(document["files"]).items()},
         {_str(name): _decode_scan(row) for name, row in _dict(document["scans"]).items()},
         _str(document["output_dir"]),
+        {_str(name): _decode_data(row) for name, row in _dict(document["data"]).items()},
     )
+
+
+def _decode_data(row: Any) -> ParsedData:
+    """A data file's entry; its value is checked where it is used (`data_value`), as it is
+    decoded for each build anyway."""
+    digest, encoded = row
+    return ParsedData(_str(digest), encoded)
+
+
+def data_entry(digest: str, value: object, size: int) -> ParsedData | None:
+    """A parsed data file as a cache entry; None if its value is not one to cache (too deep, or
+    more values than its `size` in bytes can write without aliases: it is parsed again instead)."""
+    try:
+        return ParsedData(digest, encode_value(value, VALUE_NODES + size))
+    except _Unfit:
+        return None
+
+
+def data_value(entry: ParsedData) -> tuple[bool, Any]:
+    """(True, the value) a data file's cache entry stands for; (False, None) if the entry is
+    not one `data_entry` can have made."""
+    try:
+        return True, decode_value(entry.encoded)
+    except (_Unfit, ValueError, TypeError, KeyError, RecursionError):
+        return False, None
 
 
 def _record_fields(record: FileRecord) -> tuple[str, str, int, int, int]:
@@ -287,9 +317,10 @@ def _dict(value: Any) -> dict[str, Any]:
 _SCALARS = (str, int, float, bool, type(None))
 
 
-def encode_value(value: object) -> Any:
-    """A free-form value as JSON data; `_Unfit` for a type, size or depth this format refuses."""
-    left = VALUE_NODES
+def encode_value(value: object, nodes: int = VALUE_NODES) -> Any:
+    """A free-form value as JSON data; `_Unfit` for a type, size (more than `nodes` values) or
+    depth this format refuses."""
+    left = nodes
 
     def encode(item: object, depth: int) -> Any:
         nonlocal left

@@ -258,6 +258,16 @@ class Parsed:
 
 
 @dataclass(frozen=True, slots=True)
+class ParsedData:
+    """A data file as parsed once: the hash of its bytes and its value as JSON data
+    (`cachefile.encode_value`'s form, decoded afresh for each build, so a template that changes
+    a value in one build cannot change what the next build sees)."""
+
+    digest: str
+    encoded: Any
+
+
+@dataclass(frozen=True, slots=True)
 class FileRecord:
     """One output file: the key it was made from and what `stat` said right after writing it."""
 

@@ -220,6 +220,7 @@ def render_site(
         scans,
         output_dir=str(job.config.output_dir),
         project=str(job.config.root),
+        data=project.parsed_data,
     )
     return Made(new, len(names - {MARKER}), errors, warnings)
 

@@ -24,10 +24,11 @@ import jinja2
 from jinja2.loaders import split_template_path
 
 from .cache import BuildCache, digest_bytes
+from .cachefile import data_entry, data_value
 from .config import Config
 from .content import FENCE, PLAIN_SLUG_LINE, page_url, parse_page
 from .errors import Location, SiteError, decode_text, project_path
-from .model import Asset, Parsed, Source
+from .model import Asset, Parsed, ParsedData, Source
 from .output import hashed_name
 from .parallel import map_in_chunks
 from .paths import Sources, check_source_name, check_target, read_regular, source_files
@@ -46,12 +47,14 @@ class Project:
     `parsed`: each source's front matter, by path from the project root, in walk order.
     `failed` maps each source that failed to load to its probable URL: the page exists, so links
     and nav entries naming it are not reported too (its own error is the one to fix).
-    `data_files`: the data folder's bytes, for the cache key of every page."""
+    `data_files`: the data folder's bytes, for the cache key of every page.
+    `parsed_data`: each data file that loaded, parsed, by file name (for the next build's cache)."""
 
     parsed: dict[str, Parsed]
     failed: dict[str, str]
     data: dict[str, Any]
     data_files: dict[str, bytes]
+    parsed_data: dict[str, ParsedData]
     assets: dict[str, Asset]
     templates: dict[str, str]
     warnings: tuple[SiteError, ...]
@@ -63,14 +66,15 @@ def read_project(
     """Read every source the build depends on; return it and every problem found reading it."""
     parsed, errors, failed_sources = read_sources(config, store, processes, edited)
     failed = {name: probable_url(config, name) for name in failed_sources}
-    data, data_files, problems = read_data(config)
+    data, data_files, parsed_data, problems = read_data(config, store.data)
     errors += problems
     assets, problems = read_assets(config)
     errors += problems
     templates, problems = read_templates(config)
     errors += problems
     warnings = tuple(warning for entry in parsed.values() for warning in entry.warnings)
-    return Project(parsed, failed, data, data_files, assets, templates, warnings), errors
+    project = Project(parsed, failed, data, data_files, parsed_data, assets, templates, warnings)
+    return project, errors
 
 
 # --- Pages ---------------------------------------------------------------------------------
@@ -275,13 +279,20 @@ class Unloaded(Mapping[str, Any]):
         raise self._again()
 
 
-def read_data(config: Config) -> tuple[dict[str, Any], dict[str, bytes], list[SiteError]]:
+def read_data(
+    config: Config, known: Mapping[str, ParsedData] | None = None
+) -> tuple[dict[str, Any], dict[str, bytes], dict[str, ParsedData], list[SiteError]]:
     """The data folder, read once: each data/*.yml parsed by file stem (`Unloaded` if it failed),
-    the bytes of every file there (for the cache key), and the problems."""
+    the bytes of every file there (for the cache key), the parsed data files by file name (for
+    the next build's cache), and the problems.
+
+    `known`: the previous build's parsed data files; one whose bytes hash the same is not parsed
+    again. A file that failed to load has no entry, so its error is reported by every build."""
     data: dict[str, Any] = {}
     files: dict[str, bytes] = {}
+    parsed: dict[str, ParsedData] = {}
     if not config.data_dir.is_dir():
-        return data, files, []
+        return data, files, parsed, []
     found, errors = source_files(config.data_dir, Sources.of(config), recursive=False)
     for parts, file in found:
         path, name = Path(file), project_path(file, str(config.root))
@@ -295,18 +306,32 @@ def read_data(config: Config) -> tuple[dict[str, Any], dict[str, bytes], list[Si
                 )
             files[parts[-1]] = raw = read_regular(path, name)
             if is_data:
-                text = decode_text(raw, name)
-                data[path.stem] = parse_yaml(text, name, text, 0, "the data file")[1]
+                data[path.stem], entry = parse_data(raw, name, (known or {}).get(parts[-1]))
+                if entry is not None:
+                    parsed[parts[-1]] = entry
         except SiteError as error:
             if is_data:
                 errors.append(error)
                 data.setdefault(path.stem, Unloaded(error))
-    return data, files, errors
+    return data, files, parsed, errors
+
+
+def parse_data(raw: bytes, name: str, known: ParsedData | None) -> tuple[Any, ParsedData | None]:
+    """A data file's value, from `known` if it was parsed from these very bytes; with its cache
+    entry (None if the value is not one to cache). Raises the file's SiteError."""
+    digest = digest_bytes(raw)
+    if known is not None and known.digest == digest:
+        usable, value = data_value(known)
+        if usable:
+            return value, known
+    text = decode_text(raw, name)
+    value = parse_yaml(text, name, text, 0, "the data file")[1]
+    return value, data_entry(digest, value, len(raw))
 
 
 def load_data(config: Config) -> tuple[dict[str, Any], list[SiteError]]:
     """Read data/*.yml into a mapping from file stem to its parsed value (`Unloaded` if it failed)."""
-    data, _files, errors = read_data(config)
+    data, _files, _parsed, errors = read_data(config)
     return data, errors
 
 

@@ -1,0 +1,111 @@
+"""Data files are parsed once: a later build takes each one's value from the cache while its
+bytes hash the same, parses it again when they change, and never caches one that failed."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from site_src.cache import BuildCache
+from site_src.cachefile import data_entry
+from site_src.errors import BuildFailed
+from site_src.pipeline import build_site
+from site_src.sources import read_data
+from tests.conftest import MakeProject, config_for
+
+FILES = {
+    "templates/page.html": """\
+        {% extends "base.html" %}
+        {% block main %}{{ data.people.name }} {{ data.people.count }}{% endblock %}
+        """,
+    "content/index.md": "---\ntitle: Home\n---\nHello.\n",
+    "data/people.yml": "name: Ada\ncount: 1\n",
+}
+
+
+def records(megabytes: float) -> str:
+    """YAML records, about `megabytes` MB, that no template reads."""
+    lines, size, n = [], 0, 0
+    while size < megabytes * 1_000_000:
+        line = f"- name: Speaker {n}\n  talk: Topic {n % 31}\n  tags: [a{n % 7}, b{n % 5}]\n"
+        lines.append(line)
+        size += len(line)
+        n += 1
+    return "".join(lines)
+
+
+def home(root: Path) -> str:
+    return (config_for(root).output_dir / "index.html").read_text(encoding="utf-8")
+
+
+def test_an_edited_data_file_changes_the_output(make_project: MakeProject) -> None:
+    root = make_project(FILES)
+    config = config_for(root)
+    build_site(config, processes=1)
+    assert "Ada 1" in home(root)
+    build_site(config, processes=1)
+    (root / "data" / "people.yml").write_text("name: Grace\ncount: 2\n", encoding="utf-8")
+    build_site(config, processes=1)
+    assert "Grace 2" in home(root) and "Ada" not in home(root)
+
+
+def test_a_cached_value_is_used_only_for_the_same_bytes(make_project: MakeProject) -> None:
+    root = make_project(FILES)
+    config = config_for(root)
+    build_site(config, processes=1)
+    saved = BuildCache.load(config.cache_dir, root).data["people.yml"]
+    assert saved.encoded == {"name": "Ada", "count": 1}
+    planted = data_entry(saved.digest, {"name": "Planted", "count": 9}, 100)
+    assert planted is not None
+    data, _files, _parsed, _errors = read_data(config, {"people.yml": planted})
+    assert data["people"] == {"name": "Planted", "count": 9}  # same bytes: the cache's value
+    (root / "data" / "people.yml").write_text("name: Ada\ncount: 3\n", encoding="utf-8")
+    data, _files, parsed, _errors = read_data(config, {"people.yml": planted})
+    assert data["people"] == {"name": "Ada", "count": 3}  # other bytes: parsed again
+    assert parsed["people.yml"].digest != saved.digest
+
+
+def test_a_broken_data_file_is_reported_by_every_build(make_project: MakeProject) -> None:
+    root = make_project({**FILES, "data/broken.yml": "a: [1, 2\n"})
+    config = config_for(root)
+    for _ in range(2):
+        with pytest.raises(BuildFailed) as failed:
+            build_site(config, processes=1)
+        assert [e.where.path for e in failed.value.errors if e.where] == ["data/broken.yml"]
+    assert "broken.yml" not in BuildCache.load(config.cache_dir, root).data
+
+
+def test_a_value_is_fresh_for_each_build(make_project: MakeProject) -> None:
+    """A dev server keeps its cache in memory: what one build's templates do to a value must
+    not reach the next build."""
+    root = make_project(FILES)
+    config, cache = config_for(root), BuildCache()
+    build_site(config, processes=1, cache=cache)
+    first, _files, _parsed, _errors = read_data(config, cache.data)
+    first["people"]["name"] = "Changed"
+    again, _files, _parsed, _errors = read_data(config, cache.data)
+    assert again["people"]["name"] == "Ada"
+
+
+def noop_seconds(root: Path) -> float:
+    """CPU seconds of a no-op rebuild, best of three."""
+    config = config_for(root)
+    build_site(config, processes=1)
+    best = float("inf")
+    for _ in range(3):
+        started = time.process_time()
+        build_site(config, processes=1)
+        best = min(best, time.process_time() - started)
+    return best
+
+
+def test_megabytes_of_data_cost_a_no_op_build_little(make_project: MakeProject) -> None:
+    pages = {f"content/page-{n}.md": f"---\ntitle: Page {n}\n---\nText {n}.\n" for n in range(300)}
+    root = make_project({**FILES, **pages})
+    without = noop_seconds(root)
+    (root / "data" / "records.yml").write_text(records(1.5), encoding="utf-8")
+    with_data = noop_seconds(root)
+    # Parsing 1.5 MB of YAML takes seconds; the cached value costs a fraction of that.
+    assert with_data < 3 * without, (with_data, without)
