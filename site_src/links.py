@@ -335,6 +335,13 @@ def _hint(written: str, severity: Severity, guess: str | None, markdown: bool) -
         path = written.split("?")[0].split("#")[0]
         fixed = path + "/" + written[len(path) :]
         return f"Write {fixed} (with the trailing slash), as the page's URL is."
+    name = base.split("?")[0].rsplit("/", 1)[-1]
+    if "." in name and not name.endswith((".md", ".html")):
+        return (
+            f"No file is published at {base}. Static files are published under content-hashed "
+            "names: link them from templates with asset('img/name.png'), which finds the file "
+            "in static/; check the file's name and folder."
+        )
     general = (
         "Link to a page's .md source (keynote.md#section) or its URL with a trailing slash."
         if markdown

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
+from site_src.errors import BuildFailed
 from site_src.links import check_links, scan_html
 from site_src.model import Link
+from site_src.pipeline import build_site
+
+from .conftest import MakeProject, config_for
 
 FILES = frozenset({"index.html", "keynote/index.html", "css/site.abc.css"})
 
@@ -62,3 +68,16 @@ def test_duplicate_ids_are_errors() -> None:
 def test_srcset_and_images_are_checked() -> None:
     errors = check('<img src="/R/css/site.abc.css" srcset="/R/a.png 1x, /R/b.png 2x" alt="">')
     assert sorted(e.message.split()[2] for e in errors) == ["/R/a.png", "/R/b.png"]
+
+
+def test_a_missing_image_gets_advice_about_files_not_pages(make_project: MakeProject) -> None:
+    root = make_project(
+        {"content/index.md": "---\ntitle: H\n---\n![A photo](photo.png) and [x](other.md)\n"}
+    )
+    with pytest.raises(BuildFailed) as failed:
+        build_site(config_for(root), processes=1)
+    hints = {str(e.message).split(":")[0]: e.hint or "" for e in failed.value.errors}
+    image = next(h for m, h in hints.items() if "broken link" in m)
+    assert "asset(" in image and ".md source" not in image
+    page = next(h for m, h in hints.items() if "does not exist" in m)
+    assert ".md file" in page
