@@ -203,11 +203,11 @@ def _decode_parsed(row: Any) -> Parsed:
 def _encode_error(error: SiteError) -> list[Any]:
     where = error.where
     place = None if where is None else [where.path, where.line, where.column]
-    return [error.message, place, error.hint, error.excerpt, error.severity]
+    return [error.message, place, error.hint, error.excerpt, error.severity, error.code]
 
 
 def _decode_error(row: Any) -> SiteError:
-    message, place, hint, excerpt, severity = row
+    message, place, hint, excerpt, severity, code = row
     where = None
     if place is not None:
         path, line, column = place
@@ -220,6 +220,7 @@ def _decode_error(row: Any) -> SiteError:
         None if hint is None else _str(hint),
         excerpt=None if excerpt is None else _str(excerpt),
         severity=severity,
+        code=_str(code),
     )
 
 
@@ -241,12 +242,13 @@ def _encode_scan(scan: PageScan) -> list[Any]:
         list(scan.reported),
         [link.written for link in links],
         [_encode_error(warning) for warning in scan.warnings],
+        [_encode_error(warning) for warning in scan.linked],
     ]
 
 
 def _decode_scan(row: Any) -> PageScan:
     url, origin, ids, refs, ref_lines, duplicates, duplicate_lines = row[:7]
-    hrefs, lines, columns, reported, written, warnings = row[7:]
+    hrefs, lines, columns, reported, written, warnings, linked = row[7:]
     if not len(hrefs) == len(lines) == len(columns) == len(written):
         raise _Unfit("links of different lengths")
     return PageScan(
@@ -266,6 +268,7 @@ def _decode_scan(row: Any) -> PageScan:
         ),
         frozenset(_column(reported, str)),
         tuple(_decode_error(item) for item in _list(warnings)),
+        tuple(_decode_error(item) for item in _list(linked)),
     )
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from .cache import digest_bytes, record_of
 from .config import Config
-from .errors import SiteError
+from .errors import SiteError, broken_links_as
 from .links import PageScan, check_links, cross_page_refs, scan_html
 from .markdown import make_markdown, render_markdown
 from .model import Asset, FileRecord, PageInfo, SiteView, UrlMap
@@ -80,6 +80,7 @@ class Renderer:
         try:
             page = info.with_text(read_page_text(job.config, info.source, task.source_digest))
             body, problems = render_markdown(self.md, page, job.urls, job.config.base_path)
+            problems = broken_links_as(problems, job.config.broken_links)
             errors = [problem for problem in problems if problem.severity == "error"]
             warnings = tuple(problem for problem in problems if problem.severity == "warning")
             html = render_page(self.env, job.config, job.site, job.data, info, body, job.time_limit)
@@ -91,6 +92,7 @@ class Renderer:
         found = check_links(
             {info.output_path: scan}, job.files, base_path, job.templates, None, job.config.root
         )
+        found = broken_links_as(found, job.config.broken_links)
         errors += [problem for problem in found if problem.severity == "error"]
         warnings += tuple(problem for problem in found if problem.severity == "warning")
         scan = replace(cross_page_refs(scan, job.files, base_path), warnings=warnings)

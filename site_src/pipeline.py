@@ -21,7 +21,7 @@ Either way the output is byte-identical to a clean build.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .artifacts import generated_names, generated_pages, render_artifacts
@@ -33,9 +33,9 @@ from .cache import (
     record_of,
 )
 from .config import Config, absolute_base_problem
-from .errors import BuildFailed, SiteError
+from .errors import BROKEN_LINK, BuildFailed, SiteError, broken_links_as
 from .index import Site, index_site
-from .links import PageScan, check_links, cross_page_refs, scan_html
+from .links import PageScan, check_links, check_links_by_page, cross_page_refs, scan_html
 from .model import FileRecord, url_to_output_path
 from .output import (
     MARKER,
@@ -114,7 +114,7 @@ def build_site(
     if plan.untouched and not errors:
         files = len(set(store.files) - {MARKER}) if write else 0
         seconds, output = time.perf_counter() - started, config.output_dir if write else None
-        notes = tuple(warnings + published)
+        notes = tuple(warnings + stored_link_warnings(store, site) + published)
         return BuildResult(len(site.pages), len(project.assets), files, seconds, notes, output)
     errors += output_folder_problems(config.output_dir, config.root)
     staging = open_staging(config.output_dir) if write and not errors else None
@@ -204,15 +204,23 @@ def render_site(
     records, generated_scans, problems = render_generated(job, store, project, site, plan)
     files.update(records)
     scans.update(generated_scans)
-    errors += problems
+    errors += [problem for problem in problems if problem.severity == "error"]
+    warnings += [problem for problem in problems if problem.severity == "warning"]
     files.update(place_assets(job, plan))
     names |= {*generated_names(job.config, site.growth), *(a.output for a in job.assets.values())}
     generated = generated_pages(site.growth)
     only = pages_to_check(job.config, store, scans, plan, names, generated)
     config = job.config
-    errors += check_links(
+    checked = check_links_by_page(
         scans, job.files | names, config.base_path, job.templates, only, config.root
     )
+    for out, found in checked.items():
+        found = broken_links_as(found, config.broken_links)
+        errors += [problem for problem in found if problem.severity == "error"]
+        linked = tuple(problem for problem in found if problem.severity == "warning")
+        if linked or scans[out].linked:
+            scans[out] = replace(scans[out], linked=linked)
+    warnings += [warning for scan in scans.values() for warning in scan.linked]
     new = BuildCache(
         store.engine or engine_digest(),
         project.parsed,
@@ -235,7 +243,8 @@ def render_generated(
     pages = generated_pages(site.growth)
     if plan.extras_kept:
         kept = {name: store.files[name] for name in generated_names(config, site.growth)}
-        return kept, {name: store.scans[name] for name in pages}, []
+        warnings = [warning for name in pages for warning in store.scans[name].warnings]
+        return kept, {name: store.scans[name] for name in pages}, warnings
     digests = {source: project.parsed[source].digest for source in site.growth.full_sources}
     outputs, errors = render_artifacts(job, site.growth, site.pages, digests)
     records, scans = {}, {}
@@ -244,13 +253,28 @@ def render_generated(
             url, origin = pages[output.path]
             scan = scan_html(output.content.decode("utf-8"), url, origin)
             found = check_links({output.path: scan}, job.files, config.base_path, job.templates)
+            found = broken_links_as(found, config.broken_links)
             errors += [problem for problem in found if problem.severity == "error"]
-            scans[output.path] = cross_page_refs(scan, job.files, config.base_path)
+            # Broken links a generated page is published with, kept with it for later builds.
+            broken = tuple(p for p in found if p.code == BROKEN_LINK and p.severity == "warning")
+            errors += broken
+            scan = cross_page_refs(scan, job.files, config.base_path)
+            scans[output.path] = replace(scan, warnings=broken)
         if job.staging is not None:
             target = write_file(job.staging, output.path, output.content)
             key = site.extras_digest
             records[output.path] = record_of(target, key, digest_bytes(output.content))
     return records, scans, errors
+
+
+def stored_link_warnings(store: BuildCache, site: Site) -> list[SiteError]:
+    """The broken links a build that makes nothing still reports (beyond its kept pages' own
+    warnings): those of the generated pages, and every page's #links into other pages."""
+    pages = generated_pages(site.growth)
+    own = [
+        warning for name in pages if name in store.scans for warning in store.scans[name].warnings
+    ]
+    return own + [warning for scan in store.scans.values() for warning in scan.linked]
 
 
 def place_assets(job: RenderJob, plan: Plan) -> dict[str, FileRecord]:

@@ -18,20 +18,22 @@ from pathlib import Path
 
 from ..cache import BuildCache, engine_digest
 from ..config import Config
-from ..errors import BuildFailed, SiteError
+from ..errors import BROKEN_LINK, BuildFailed, SiteError, sort_problems
 from ..pipeline import build_site
 from .wsgi_app import SiteState, Snapshot
 
 
 @dataclass(frozen=True, slots=True)
 class Built:
-    """A successful build: where the site is, its base path, and the stylesheet URLs whose
-    content alone changed (empty when a full page reload is needed)."""
+    """A successful build: where the site is, its base path, the stylesheet URLs whose
+    content alone changed (empty when a full page reload is needed), its warnings, and the
+    broken links it was published with (a plain build would have failed on them)."""
 
     folder: Path
     base_path: str
     stylesheets: tuple[str, ...] = ()
     warnings: tuple[SiteError, ...] = ()
+    broken_links: tuple[SiteError, ...] = ()
 
 
 Builder = Callable[[frozenset[Path]], Built]
@@ -48,6 +50,7 @@ class Outcome:
     stylesheets: tuple[str, ...] = ()
     crash: str | None = None  # a traceback: a bug in site_src, not the user's mistake
     serving_older: bool = False  # a failed build leaves an earlier good site on show
+    broken_links: tuple[SiteError, ...] = ()  # published anyway: listed, not fatal
 
 
 class Rebuilder:
@@ -118,10 +121,14 @@ class Rebuilder:
             crash = traceback.format_exc()
             outcome = self._failed(previous, changes, started, (bug,))
             return dataclasses.replace(outcome, crash=crash)
-        self._state.finish_build(Snapshot(built.folder, built.base_path, ()))
+        self._state.finish_build(Snapshot(built.folder, built.base_path, (), built.broken_links))
         seconds = time.perf_counter() - started
-        css = built.stylesheets if not previous.errors else ()
-        return Outcome(changes, seconds, (), built.warnings, css)
+        # A stylesheet swapped in place would leave a stale overlay on the page.
+        same_overlay = not previous.errors and shown(previous.broken_links) == shown(
+            built.broken_links
+        )
+        css = built.stylesheets if same_overlay else ()
+        return Outcome(changes, seconds, (), built.warnings, css, broken_links=built.broken_links)
 
     def _failed(
         self,
@@ -135,13 +142,19 @@ class Rebuilder:
         return Outcome(changes, time.perf_counter() - started, tuple(errors), serving_older=older)
 
 
+def shown(problems: tuple[SiteError, ...]) -> tuple[tuple[str, str | None, str | None], ...]:
+    """Problems as the overlay shows them (errors compare by identity, not by content)."""
+    return tuple((str(p), p.excerpt, p.hint) for p in problems)
+
+
 def site_builder(load: Callable[[], Config], private: Path) -> Builder:
     """The real builder: reload the config (it may have changed), build into `private`/site.
 
     A change to stylesheets only is reported with the stylesheets' previous URLs, which is what
     the open pages still link to. The incremental cache lives in memory for the server's lifetime,
     so a one-page edit re-renders that page (and its dependents) only, and never touches the
-    project's on-disk cache, which describes `_site/`, not this private folder.
+    project's on-disk cache, which describes `_site/`, not this private folder. Broken links
+    never stop it (whatever `broken_links` says): the newest site is served and they are listed.
     """
     output = private / "site"
     cache = BuildCache(engine_digest())
@@ -151,7 +164,7 @@ def site_builder(load: Callable[[], Config], private: Path) -> Builder:
 
     def build(changed: frozenset[Path]) -> Built:
         nonlocal edited
-        config = dataclasses.replace(load(), output_dir=output)
+        config = dataclasses.replace(load(), output_dir=output, broken_links="warning")
         old_css = previous_stylesheets(config, changed, output)
         if edited is not None:
             edited |= changed
@@ -162,7 +175,9 @@ def site_builder(load: Callable[[], Config], private: Path) -> Builder:
             edited=frozenset(edited) if edited is not None else None,
         )
         edited = set()
-        return Built(output, config.base_path, old_css, result.warnings)
+        broken = tuple(w for w in result.warnings if w.code == BROKEN_LINK)
+        others = tuple(w for w in result.warnings if w.code != BROKEN_LINK)
+        return Built(output, config.base_path, old_css, others, sort_problems(broken))
 
     return build
 
