@@ -16,6 +16,7 @@ from site_src.pipeline import build_site
 
 from .conftest import MakeProject, config_for, run_cli
 from .serving import dev_server, project_config, wait_until
+from .test_deploy import git, make_repo
 
 LINKS = {
     "content/index.md": """\
@@ -224,3 +225,19 @@ def test_the_terminal_lists_them_with_their_place(
     for where, message in BROKEN.items():
         assert f"{where}: warning: {message}" in printed
     assert "Serving the new site with 3 broken links" in printed
+
+
+def test_deploy_refuses_them_unless_site_yml_says_warn(sample: Path, tmp_path: Path) -> None:
+    """`deploy` follows `broken_links` as `build` does: the Actions workflow publishes what
+    `build` makes, so both ways of publishing agree."""
+    remote = make_repo(sample, tmp_path)
+    index = sample / "content" / "index.md"
+    index.write_text(index.read_text() + "\nSee [the gone page](/gone/).\n")
+    refused = run_cli(sample, "deploy", "--base-url", "https://u.github.io/sample/")
+    assert refused.returncode == 1 and "broken link: /gone/" in refused.stderr
+    config = sample / "site.yml"
+    config.write_text(config.read_text() + "broken_links: warn\n")
+    published = run_cli(sample, "deploy", "--base-url", "https://u.github.io/sample/")
+    assert published.returncode == 0, published.stderr
+    assert "warning: broken link: /gone/" in published.stderr
+    assert "/gone/" in git(remote, "show", "gh-pages:index.html")
