@@ -7,8 +7,9 @@ that is taken).
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .artifacts import reserved_names
 from .cache import digest_of, digest_texts, engine_digest
@@ -39,11 +40,56 @@ class Site:
     digest: str
     growth: Growth = field(default_factory=Growth)
     extras_digest: str = ""
+    outputs: tuple[str, ...] = ()  # each page's output path, in the order of `pages`
 
 
-def index_site(config: Config, project: Project) -> tuple[Site, list[SiteError]]:
-    """The published pages (drafts only with `drafts`), their URLs, nav and sections; and the
-    problems."""
+PAGE = operator.attrgetter("page")
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    """A site index and what it was made from, so a long-running process (the dev server) can
+    skip indexing when an edit changed no page's front matter, only texts: then every page's
+    title, URL, order and description, the nav, the sections and the `site` view are what they
+    were. `structure` is the digest of the view and the URL map, the costly part of `digest`."""
+
+    config: Config
+    pages: tuple[PageInfo, ...]  # every source's page, drafts too, in walk order
+    failed: Mapping[str, str]
+    assets: tuple[tuple[str, str], ...]
+    site: Site
+    structure: str
+    errors: tuple[SiteError, ...] = ()
+
+    def fits(self, config: Config, project: Project) -> bool:
+        """Whether this index is the one `project` would give. Sources read again but unchanged
+        are the very objects of the last build, so most pages compare by identity."""
+        if len(self.pages) != len(project.parsed) or self.config != config:
+            return False
+        if self.failed != project.failed or self.assets != asset_names(project):
+            return False
+        now = list(map(PAGE, project.parsed.values()))
+        if all(map(operator.is_, now, self.pages)):
+            return True
+        return all(page is old or page == old for page, old in zip(now, self.pages, strict=True))
+
+
+def asset_names(project: Project) -> tuple[tuple[str, str], ...]:
+    return tuple((asset.logical, asset.output) for asset in project.assets.values())
+
+
+def index_site(
+    config: Config, project: Project, last: Index | None = None
+) -> tuple[Site, list[SiteError], Index]:
+    """The published pages (drafts only with `drafts`), their URLs, nav and sections; the
+    problems; and the index to pass as `last` to the next build (which reuses it if it fits)."""
+    if last is not None and last.fits(config, project):
+        site = last.site
+        digest = site_digest(config, project, last.structure)
+        bodies = [(source, project.parsed[source].digest) for source in site.growth.full_sources]
+        extras_digest = digest_of(digest, bodies) if bodies else digest
+        site = replace(site, digest=digest, extras_digest=extras_digest)
+        return site, list(last.errors), replace(last, site=site)
     pages = [e.page for e in project.parsed.values() if config.drafts or not e.page.meta.draft]
     errors = check_unique_urls(pages, config)
     errors += output_collisions(pages, project.assets.values(), config)
@@ -56,19 +102,29 @@ def index_site(config: Config, project: Project) -> tuple[Site, list[SiteError]]
     )
     errors += problems
     view = make_site_view(config, pages, nav, growth.sections)
-    digest = digest_of(
+    structure = digest_of(view, {page.source: page.url for page in pages})
+    digest = site_digest(config, project, structure)
+    bodies = [(source, project.parsed[source].digest) for source in growth.full_sources]
+    extras_digest = digest_of(digest, bodies) if bodies else digest
+    outputs = tuple(page.output_path for page in pages)
+    site = Site(tuple(pages), urls, tuple(nav), view, digest, growth, extras_digest, outputs)
+    every = tuple(entry.page for entry in project.parsed.values())
+    names = asset_names(project)
+    index = Index(config, every, project.failed, names, site, structure, tuple(errors))
+    return site, errors, index
+
+
+def site_digest(config: Config, project: Project, structure: str) -> str:
+    """What every output depends on but page texts: the engine, config, templates, data,
+    assets, and the index's `structure`."""
+    return digest_of(
         engine_digest(),
         repr(config),
         digest_texts(project.templates),
         digest_texts(project.data_files),
         sorted((a.logical, a.digest) for a in project.assets.values()),
-        view,
-        {page.source: page.url for page in pages},
+        structure,
     )
-    bodies = [(source, project.parsed[source].digest) for source in growth.full_sources]
-    extras_digest = digest_of(digest, bodies) if bodies else digest
-    site = Site(tuple(pages), urls, tuple(nav), view, digest, growth, extras_digest)
-    return site, errors
 
 
 def check_unique_urls(pages: Sequence[PageInfo], config: Config) -> list[SiteError]:

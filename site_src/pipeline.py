@@ -105,7 +105,7 @@ def build_site(
     store = cache if cache is not None else BuildCache.load(config.cache_dir, config.root)
     processes = processes or worker_count()
     project, read_errors = read_project(config, store, processes, edited)
-    site, site_errors = index_site(config, project)
+    site, site_errors, index = index_site(config, project, store.index)
     plan = make_plan(config, store, project, site, write, trust_output=edited is not None)
     warnings = [*project.warnings, *plan.kept_warnings]
     # About what a successful build publishes, so it is not repeated in a failure's report.
@@ -133,6 +133,7 @@ def build_site(
     changed = changed_paths(store.files, new.files) if write else []
     if write:
         store.replace(new)
+        store.index = index
     return BuildResult(
         len(site.pages),
         len(project.assets),
@@ -153,9 +154,9 @@ def render_job(
     the pages that failed to load, which exist: one error each is enough)."""
     claimed = [url_to_output_path(url) for url in project.failed.values()]
     generated = generated_names(config, site.growth)
+    outputs = site.outputs or tuple(page.output_path for page in site.pages)
     files = frozenset(
-        [*(page.output_path for page in site.pages), *generated, *claimed]
-        + [asset.output for asset in project.assets.values()]
+        [*outputs, *generated, *claimed] + [asset.output for asset in project.assets.values()]
     )
     return RenderJob(
         config,

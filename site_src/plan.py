@@ -4,7 +4,7 @@ folder may be kept because their cache key and their bytes on disk are what the 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from .artifacts import NOT_FOUND, generated_names, generated_pages
@@ -44,23 +44,33 @@ def make_plan(
     write: bool,
     trust_output: bool = False,
 ) -> Plan:
-    """Split the outputs into files to make and files the current output folder already holds."""
+    """Split the outputs into files to make and files the current output folder already holds.
+
+    When the site digest is the one the cache's files were recorded under (kept in memory by
+    the dev server), a source the cache holds as it is, the very same entry, has the key its
+    file was recorded with: thousands of unchanged pages cost a lookup each, not a hash."""
+    trusted: Collection[str]
     if write and trust_output and store.output_dir == str(config.output_dir):
-        trusted, exact = set(store.files), True
+        trusted, exact = store.files, True
     elif write:
         trusted, exact = trusted_files(store, config.output_dir)
     else:
-        trusted, exact = set(store.files), False
+        trusted, exact = store.files, False
+    same_site = store.index is not None and store.index.site.digest == site.digest
     tasks: list[PageTask] = []
     kept_pages: dict[str, FileRecord] = {}
-    for page in site.pages:
-        key = page_key(site.digest, project.parsed[page.source].digest)
-        out = page.output_path
+    outputs = site.outputs or tuple(page.output_path for page in site.pages)
+    for page, out in zip(site.pages, outputs, strict=True):
+        entry = project.parsed[page.source]
         old = store.files.get(out)
+        if same_site and old is not None and entry is store.parsed.get(page.source):
+            key = old.key
+        else:
+            key = page_key(site.digest, entry.digest)
         if old is not None and old.key == key and out in trusted and out in store.scans:
             kept_pages[out] = old
         else:
-            tasks.append(PageTask(page, project.parsed[page.source].digest, key))
+            tasks.append(PageTask(page, entry.digest, key))
     # Generated files (sections' list pages, feeds and redirect pages too) share one key.
     extras = generated_names(config, site.growth)
     extras_kept = all(
@@ -79,7 +89,8 @@ def make_plan(
         and len(kept_assets) == len(project.assets)
         and expected == len(store.files)
     )
-    warnings = tuple(w for out in sorted(kept_pages) for w in store.scans[out].warnings)
+    warned = sorted(out for out in kept_pages if store.scans[out].warnings)
+    warnings = tuple(w for out in warned for w in store.scans[out].warnings)
     return Plan(tasks, kept_pages, extras_kept, kept_assets, untouched, exact, warnings)
 
 
