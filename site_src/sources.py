@@ -169,7 +169,7 @@ def same_sources(config: Config, store: BuildCache, changed: set[str]) -> bool:
         return False
     folder = config.content_dir.relative_to(config.root).as_posix()
     prefix = "" if folder == "." else folder + "/"
-    return all(
+    return folder not in changed and all(
         name in store.parsed and os.path.isfile(config.root / name)
         for name in changed
         if name.startswith(prefix)

@@ -173,6 +173,8 @@ def test_every_kind_of_edit_serves_what_a_clean_build_makes(sample: Path, tmp_pa
     original = features.read_text()
     draft = content / "draft.md"
     drafted = draft.read_text()
+    config = sample / "site.yml"
+    settings = config.read_text()
 
     def write(path: Path, text: str) -> frozenset[Path]:
         path.write_text(text)
@@ -195,6 +197,8 @@ def test_every_kind_of_edit_serves_what_a_clean_build_makes(sample: Path, tmp_pa
         lambda: write(sample / "data" / "meetup.yml", (sample / "data" / "meetup.yml").read_text()),
         lambda: write(features, original.replace("## Tables {#tables}", "## Tables {#tabular}")),
         lambda: write(features, original),
+        lambda: write(config, settings.replace("title: Sample", "title: Renamed")),
+        lambda: write(features, original + "\nA paragraph under the new config.\n"),
     ]
     for number, step in enumerate(steps):
         build(step())

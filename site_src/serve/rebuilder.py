@@ -161,10 +161,16 @@ def site_builder(load: Callable[[], Config], private: Path) -> Builder:
     # Every path edited since the last successful build (None until one succeeded): a failed
     # build leaves the cache as it was, so its edits must still count for the next one.
     edited: set[Path] | None = None
+    # The config as last read; read again only when its file changed (reading and checking it
+    # costs more than the rest of a one-page rebuild of a small site).
+    loaded: Config | None = None
 
     def build(changed: frozenset[Path]) -> Built:
-        nonlocal edited
-        config = dataclasses.replace(load(), output_dir=output, broken_links="warning")
+        nonlocal edited, loaded
+        if loaded is None or loaded.root / loaded.source in changed:
+            loaded = None  # a config that fails to load is read again next time
+            loaded = dataclasses.replace(load(), output_dir=output, broken_links="warning")
+        config = loaded
         old_css = previous_stylesheets(config, changed, output)
         if edited is not None:
             edited |= changed
