@@ -7,8 +7,9 @@ that is taken).
 
 from __future__ import annotations
 
+import contextlib
 import operator
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from .artifacts import reserved_names
@@ -41,6 +42,7 @@ class Site:
     growth: Growth = field(default_factory=Growth)
     extras_digest: str = ""
     outputs: tuple[str, ...] = ()  # each page's output path, in the order of `pages`
+    place: Mapping[str, int] = field(default_factory=dict)  # each page's index in `pages`
 
 
 PAGE = operator.attrgetter("page")
@@ -69,9 +71,17 @@ class Index:
         if self.failed != project.failed or self.assets != asset_names(project):
             return False
         now = list(map(PAGE, project.parsed.values()))
-        if all(map(operator.is_, now, self.pages)):
-            return True
-        return all(page is old or page == old for page, old in zip(now, self.pages, strict=True))
+        same = list(map(operator.is_, now, self.pages))
+        return all(now[i] == self.pages[i] for i in differing(same))
+
+
+def differing(same: list[bool]) -> Iterator[int]:
+    """The positions of False in `same`, found at C speed (most of thousands are True)."""
+    at = -1
+    with contextlib.suppress(ValueError):
+        while True:
+            at = same.index(False, at + 1)
+            yield at
 
 
 def asset_names(project: Project) -> tuple[tuple[str, str], ...]:
@@ -107,7 +117,8 @@ def index_site(
     bodies = [(source, project.parsed[source].digest) for source in growth.full_sources]
     extras_digest = digest_of(digest, bodies) if bodies else digest
     outputs = tuple(page.output_path for page in pages)
-    site = Site(tuple(pages), urls, tuple(nav), view, digest, growth, extras_digest, outputs)
+    place = {page.source: number for number, page in enumerate(pages)}
+    site = Site(tuple(pages), urls, tuple(nav), view, digest, growth, extras_digest, outputs, place)
     every = tuple(entry.page for entry in project.parsed.values())
     names = asset_names(project)
     index = Index(config, every, project.failed, names, site, structure, tuple(errors))

@@ -20,8 +20,10 @@ Either way the output is byte-identical to a clean build.
 
 from __future__ import annotations
 
+import operator
 import time
 from dataclasses import dataclass, replace
+from itertools import chain
 from pathlib import Path
 
 from .artifacts import generated_names, generated_pages, render_artifacts
@@ -221,7 +223,7 @@ def render_site(
         linked = tuple(problem for problem in found if problem.severity == "warning")
         if linked or scans[out].linked:
             scans[out] = replace(scans[out], linked=linked)
-    warnings += [warning for scan in scans.values() for warning in scan.linked]
+    warnings += chain.from_iterable(map(LINKED, scans.values()))
     new = BuildCache(
         store.engine or engine_digest(),
         project.parsed,
@@ -232,6 +234,9 @@ def render_site(
         data=project.parsed_data,
     )
     return Made(new, len(names - {MARKER}), errors, warnings)
+
+
+LINKED = operator.attrgetter("linked")
 
 
 def render_generated(

@@ -4,14 +4,16 @@ folder may be kept because their cache key and their bytes on disk are what the 
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from itertools import compress
 
 from .artifacts import NOT_FOUND, generated_names, generated_pages
 from .cache import BuildCache, page_key, trusted_files
 from .config import Config
 from .errors import SiteError
-from .index import Site
+from .index import Site, differing
 from .links import PageScan
 from .model import FileRecord
 from .pages import PageTask
@@ -57,10 +59,10 @@ def make_plan(
     else:
         trusted, exact = store.files, False
     same_site = store.index is not None and store.index.site.digest == site.digest
-    tasks: list[PageTask] = []
-    kept_pages: dict[str, FileRecord] = {}
     outputs = site.outputs or tuple(page.output_path for page in site.pages)
-    for page, out in zip(site.pages, outputs, strict=True):
+    quick = same_site and trusted is store.files and quick_pages(store, project, site, outputs)
+    tasks, kept_pages = quick or ([], {})
+    for page, out in [] if quick else zip(site.pages, outputs, strict=True):
         entry = project.parsed[page.source]
         old = store.files.get(out)
         if same_site and old is not None and entry is store.parsed.get(page.source):
@@ -89,9 +91,41 @@ def make_plan(
         and len(kept_assets) == len(project.assets)
         and expected == len(store.files)
     )
-    warned = sorted(out for out in kept_pages if store.scans[out].warnings)
+    warned = sorted(compress(kept_pages, map(WARNINGS, map(store.scans.__getitem__, kept_pages))))
     warnings = tuple(w for out in warned for w in store.scans[out].warnings)
     return Plan(tasks, kept_pages, extras_kept, kept_assets, untouched, exact, warnings)
+
+
+WARNINGS = operator.attrgetter("warnings")
+
+
+def quick_pages(
+    store: BuildCache, project: Project, site: Site, outputs: tuple[str, ...]
+) -> tuple[list[PageTask], dict[str, FileRecord]] | None:
+    """`make_plan`'s split of the pages for a dev server's edit: the same sources as the cache's
+    in the same order, under the site digest the cache's files were recorded with, so every
+    page whose source entry is the cache's own is kept as it is, and only the others are
+    rendered. Found at C speed rather than page by page; None when it does not apply."""
+    if list(project.parsed) != list(store.parsed) or len(site.place) != len(site.pages):
+        return None
+    try:
+        kept = dict(zip(outputs, map(store.files.__getitem__, outputs), strict=True))
+    except KeyError:
+        return None
+    if not all(map(store.scans.__contains__, outputs)):
+        return None
+    entries = list(project.parsed.values())
+    same = list(map(operator.is_, entries, store.parsed.values()))
+    changed = {entries[at].page.source: entries[at] for at in differing(same)}
+    tasks = []
+    for number in sorted(site.place[source] for source in changed if source in site.place):
+        page, out = site.pages[number], outputs[number]
+        entry = changed[page.source]
+        key = page_key(site.digest, entry.digest)
+        if kept[out].key != key:
+            del kept[out]
+            tasks.append(PageTask(page, entry.digest, key))
+    return tasks, kept
 
 
 def pages_to_check(
@@ -107,7 +141,7 @@ def pages_to_check(
     rendered now, so only the rendered pages and kept pages with #links to them (or relative
     #links, which are not worth resolving here) are checked again. `generated`: the generated
     HTML files (`artifacts.generated_pages`; the 404 page when not given)."""
-    if names != set(store.files) or not plan.kept_pages:
+    if names != store.files.keys() or not plan.kept_pages:
         return None
     generated = generated if generated is not None else {NOT_FOUND: ("/404.html", "")}
     rendered = {task.page.output_path for task in plan.tasks}
