@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import PurePath
 
 from .artifacts import reserved_names
-from .cache import digest_of, digest_texts, engine_digest
+from .cache import digest_bytes, digest_of, digest_texts, engine_digest
 from .config import Config
 from .errors import Location, SiteError, located
 from .growth import Growth, plan_growth
@@ -26,7 +27,8 @@ class Site:
 
     `urls` maps every source to its URL, those that failed to load too (their own error is the
     one to fix, so links to them are not reported as well); `digest` covers everything every
-    output depends on but page texts: the engine, config, templates, data, assets and this index.
+    output depends on but page texts and data: the engine, config, templates, assets and this
+    index. `data_digests`: each data file's hash, by name, for the keys of the pages that read it.
     `growth`: the sections and the files they add (list pages, feeds, redirect pages);
     `extras_digest` the key of the generated files: `digest`, plus the texts of the pages a
     full feed carries.
@@ -39,6 +41,7 @@ class Site:
     digest: str
     growth: Growth = field(default_factory=Growth)
     extras_digest: str = ""
+    data_digests: Mapping[str, str] = field(default_factory=dict)
 
 
 def index_site(config: Config, project: Project) -> tuple[Site, list[SiteError]]:
@@ -56,19 +59,29 @@ def index_site(config: Config, project: Project) -> tuple[Site, list[SiteError]]
     )
     errors += problems
     view = make_site_view(config, pages, nav, growth.sections)
+    # Data is not in it: a page's key has the data files it reads (`cache.data_key`).
     digest = digest_of(
         engine_digest(),
         repr(config),
         digest_texts(project.templates),
-        digest_texts(project.data_files),
         sorted((a.logical, a.digest) for a in project.assets.values()),
         view,
         {page.source: page.url for page in pages},
     )
     bodies = [(source, project.parsed[source].digest) for source in growth.full_sources]
-    extras_digest = digest_of(digest, bodies) if bodies else digest
-    site = Site(tuple(pages), urls, tuple(nav), view, digest, growth, extras_digest)
+    extras_digest = digest_of(digest, digest_texts(project.data_files), bodies)
+    data = data_digests(project.data_files)
+    site = Site(tuple(pages), urls, tuple(nav), view, digest, growth, extras_digest, data)
     return site, errors
+
+
+def data_digests(files: Mapping[str, bytes]) -> dict[str, str]:
+    """The hash of each data file templates can read, by its name there (`data.NAME`)."""
+    return {
+        PurePath(name).stem: digest_bytes(raw)
+        for name, raw in files.items()
+        if PurePath(name).suffix in (".yml", ".yaml")
+    }
 
 
 def check_unique_urls(pages: Sequence[PageInfo], config: Config) -> list[SiteError]:

@@ -167,6 +167,7 @@ def render_job(
         files,
         project.templates,
         time_limit,
+        site.data_digests,
     )
 
 
