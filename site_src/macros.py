@@ -37,6 +37,8 @@ from .render import TimeLimit, deadline
 LITERAL_MARKS = re.compile(r"\{#")
 USER_RAW = re.compile(r"\{%-?\s*raw\s*-?%\}.*?\{%-?\s*endraw\s*-?%\}", re.DOTALL)
 BACKTICKS = re.compile(r"`+")
+TAG_LINE = re.compile(r"^([ \t]*)((?:\{%(?!\s*(?:raw|endraw)\b).*?%\}[ \t]*)+)\n", re.MULTILINE)
+UNCLOSED = re.compile(r"block that needs to be closed is '(\w+)'")
 TAG = re.compile(r"\{[{%].*?(?:[}%]\}|$)")
 LITERALS = "_site_src_literal"
 # Private-use characters: Markdown passes them through as text, and nobody types them.
@@ -126,8 +128,12 @@ def _names_of(owner: object) -> list[str]:
 
 def markdown_environment(env: jinja2.Environment) -> jinja2.Environment:
     """The project's environment for Markdown: a page's own text is not HTML-escaped (it is
-    Markdown), templates it includes still are; undefined values name their neighbours."""
-    return env.overlay(autoescape=_named, undefined=MarkdownUndefined)
+    Markdown), templates it includes still are; undefined values name their neighbours. Only a
+    line of nothing but `{% %}` tags disappears whole (`protect`): the project's trim_blocks
+    would also join a paragraph ending in a tag to the next one."""
+    return env.overlay(
+        autoescape=_named, undefined=MarkdownUndefined, trim_blocks=False, lstrip_blocks=False
+    )
 
 
 def _named(name: str | None) -> bool:
@@ -216,7 +222,15 @@ def protect(md: MarkdownIt, markdown: str) -> tuple[str, list[str]]:
         literals.append(text)
         at = end
     parts.append(markdown[at:])
-    return "".join(parts), literals
+    return TAG_LINE.sub(_tag_line, "".join(parts)), literals
+
+
+def _tag_line(match: re.Match[str]) -> str:
+    """A line of nothing but `{% %}` tags leaves nothing, not even its newline: the newline
+    goes inside the last tag, so the template keeps its line numbers."""
+    tags = match.group(2).rstrip()
+    end = 3 if tags.endswith(("-%}", "+%}")) else 2
+    return tags[:-end] + "\n" + tags[-end:]
 
 
 def _line_starts(text: str) -> list[int]:
@@ -279,7 +293,7 @@ def markdown_error(
     `source` is the template the Markdown became (`protect`), line for line the same."""
     line = _template_line(exc)
     if isinstance(exc, jinja2.TemplateSyntaxError):
-        line = _opening_line(source, exc.lineno)
+        line = _opening_line(source, exc)
     at = page.body_line + (line or 1) - 1
     lines = page.text.split("\n")
     written = lines[at - 1] if 1 <= at <= len(lines) else ""
@@ -304,7 +318,7 @@ def markdown_error(
             page.source,
             page.text,
             at,
-            _column(written, None),
+            _column(written, "component"),
             "component('NAME') renders templates/components/NAME.html; "
             "component('partials/x.html') names any template.",
         )
@@ -364,14 +378,16 @@ def _column(line: str, name: str | None) -> int | None:
     return tags[0].start() + 1 if tags else None
 
 
-def _opening_line(source: str, line: int) -> int:
+def _opening_line(source: str, exc: jinja2.TemplateSyntaxError) -> int:
     """Where a syntax error started: Jinja reports where it gave up (the end of the page, for
-    an unclosed `{{`), the author needs the last tag opened at or before that line."""
+    an unclosed `{{` or `{% for %}`), the author needs the tag that opened it."""
     lines = source.split("\n")
-    for number in range(min(line, len(lines)), 0, -1):
-        if "{{" in lines[number - 1] or "{%" in lines[number - 1]:
+    block = UNCLOSED.search(exc.message or "")
+    opening = re.compile(rf"\{{%-?\s*{block.group(1)}\b" if block else r"\{[{%]")
+    for number in range(min(exc.lineno, len(lines)), 0, -1):
+        if opening.search(lines[number - 1]):
             return number
-    return line
+    return exc.lineno
 
 
 def _template_line(exc: BaseException) -> int | None:
