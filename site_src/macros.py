@@ -22,7 +22,7 @@ import difflib
 import hashlib
 import re
 import traceback
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -212,7 +212,9 @@ def protect(md: MarkdownIt, markdown: str) -> tuple[str, list[str]]:
     regions += [(m.start(), m.end()) for m in LITERAL_MARKS.finditer(markdown)]
     kept = [(m.start(), m.end()) for m in USER_RAW.finditer(markdown)]
     regions = [r for r in regions if not any(a <= r[0] < b for a, b in kept)]
-    parts, literals, at = [], [], 0
+    parts: list[str] = []
+    literals: list[str] = []
+    at = 0
     for start, end in sorted(regions):
         if start < at:  # inside a region already taken (a `{#` in code)
             continue
@@ -254,9 +256,7 @@ def _code_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
             index += 1
             continue
         size = len(opening.group())
-        close = next(
-            (j for j in range(index + 1, len(runs)) if len(runs[j].group()) == size), None
-        )
+        close = next((j for j in range(index + 1, len(runs)) if len(runs[j].group()) == size), None)
         if close is None:
             index += 1
             continue
@@ -408,5 +408,3 @@ def _in_template_file(exc: BaseException) -> bool:
         or not (frame.filename.startswith("<") or frame.filename.endswith(".py"))
     ]
     return bool(frames) and frames[-1] != "<template>"
-
-

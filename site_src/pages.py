@@ -26,7 +26,6 @@ from .render import TemplateTimeout, make_environment, page_view, render_page
 from .sections import page_context
 from .sources import read_page_text
 
-
 BodyResult = tuple[RenderedBody, list[SiteError]]
 
 

@@ -17,7 +17,7 @@ from .conftest import MakeProject, config_for
 DATA = {
     "data/figures.yml": "capex: 380 billion\nplatforms: 5-6\n",
     "data/stages.yml": "- name: Intelligence emergence\n- name: Autonomous action\n",
-    "data/bad.yml": "text: \"<script>alert(1)</script> <b>bold</b>\"\n",
+    "data/bad.yml": 'text: "<script>alert(1)</script> <b>bold</b>"\n',
     "templates/components/callout.html": (
         '<aside class="callout">{{ text }}: {{ data.figures.capex }}</aside>\n'
     ),

@@ -160,7 +160,9 @@ def test_no_currency_is_invented_for_the_capital_expenditure(pages: dict[str, st
 # structured-data block that states one follows, and only quotations of the report keep its words.
 CHANGED_FIGURES = {"380 billion": "415 billion", "2,000": "3,100"}
 BLOCKQUOTE = re.compile(r"<blockquote\b.*?</blockquote>", re.S)
-COPY_IGNORE = shutil.ignore_patterns(".git", ".venv", "node_modules", "_site", ".site_cache", "*.egg-info")
+COPY_IGNORE = shutil.ignore_patterns(
+    ".git", ".venv", "node_modules", "_site", ".site_cache", "*.egg-info"
+)
 
 
 def outside_quotations(folder: Path) -> dict[str, str]:
