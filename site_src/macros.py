@@ -17,9 +17,11 @@ incremental build re-renders a page only when one of those changed (`cache.data_
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import difflib
 import hashlib
+import itertools
 import re
 import traceback
 from collections.abc import Iterator, Mapping, Sequence
@@ -49,6 +51,8 @@ LITERAL_HINT = (
     "does it for every page)."
 )
 ALL_DATA = "*"
+# How far ahead `line_map` looks for a line of the file in what Jinja made of it.
+SYNC_WINDOW = 200
 
 
 def uses_macros(markdown: str) -> bool:
@@ -267,15 +271,31 @@ def _code_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 def line_map(before: str, after: str) -> tuple[int, ...]:
     """For each line of `after`, the line of `before` it came from (0-based); empty when they
-    have as many lines (then each line is its own)."""
+    have as many lines (then each line is its own).
+
+    Lines written the same in both are matched in order (looking at most SYNC_WINDOW lines
+    ahead, so a page costs one pass); the lines between two matches, made by tags, come from
+    the lines between, counted back from the next match (a tag line above them left nothing)."""
     old, new = before.split("\n"), after.split("\n")
     if len(old) == len(new):
         return ()
+    where: dict[str, list[int]] = {}
+    for number, line in enumerate(old):
+        where.setdefault(line, []).append(number)
+    matches: list[tuple[int, int]] = [(-1, -1)]
+    for j, line in enumerate(new):
+        after_last = matches[-1][0] + 1
+        places = where.get(line, [])
+        index = bisect.bisect_left(places, after_last)
+        if index < len(places) and places[index] - after_last <= SYNC_WINDOW:
+            matches.append((places[index], j))
+    matches.append((len(old), len(new)))
     mapped = [0] * len(new)
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-    for _tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        for j in range(j1, j2):
-            mapped[j] = min(i1 + (j - j1), max(i1, i2 - 1))
+    for (i1, j1), (i2, j2) in itertools.pairwise(matches):
+        if j1 >= 0:
+            mapped[j1] = i1
+        for j in range(j1 + 1, j2):
+            mapped[j] = min(max(i1 + 1, i2 - (j2 - j)), len(old) - 1)
     return tuple(mapped)
 
 
