@@ -33,7 +33,7 @@ from markdown_it import MarkdownIt
 
 from .errors import ENGINE_OBJECT, TEMPLATE_NAMES, Location, SiteError, from_jinja_error, located
 from .model import Page, RenderedBody
-from .render import TimeLimit, deadline
+from .render import TemplateTimeout, TimeLimit, deadline
 
 # `{#` starts a Jinja comment, but in Markdown it is a heading's `{#id}`: never a comment here.
 LITERAL_MARKS = re.compile(r"\{#")
@@ -318,7 +318,7 @@ def markdown_error(
     lines = page.text.split("\n")
     written = lines[at - 1] if 1 <= at <= len(lines) else ""
     if isinstance(exc, TimeLimit):
-        return located(
+        found = located(
             f"the page's Markdown was still being evaluated after {time_limit:g} s",
             page.source,
             page.text,
@@ -326,6 +326,8 @@ def markdown_error(
             _column(written, None),
             "Look for a loop here that does not end (or makes far too much).",
         )
+        # The build stops: the next page would most likely take as long.
+        return TemplateTimeout(found.message, found.where, found.hint, excerpt=found.excerpt)
     if _in_template_file(exc):
         error = from_jinja_error(exc, root, Location(page.source, at))
         hint = f"{error.hint} " if error.hint else ""
