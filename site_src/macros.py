@@ -85,6 +85,10 @@ class DataReads(Mapping[str, Any]):
         self.names.add(ALL_DATA)
         return len(self._data)
 
+    def __repr__(self) -> str:  # `{{ data }}` shows every file, as the plain mapping would
+        self.names.add(ALL_DATA)
+        return repr(self._data)
+
     def available(self) -> list[str]:
         """The names, without counting as a read (for an error's did-you-mean)."""
         return list(self._data)
