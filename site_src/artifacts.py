@@ -325,7 +325,7 @@ def feed_bodies(
     bodies = {}
     for source in growth.full_sources:
         text = read_page_text(config, source, digests[source])
-        body, _problems = renderer.body(pages[source], text, job.data)
+        body, _problems = renderer.body(pages[source], text, job.site, job.data)
         bodies[source] = body.html
     return bodies
 

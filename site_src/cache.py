@@ -5,9 +5,10 @@ file whose key is unchanged and whose bytes on disk are still the ones the cache
 
 - a page: its source bytes + the site digest (the engine's own code, Python and library
   versions, config, templates, static asset hashes, and the site index: every page's
-  title, URL, order and the nav, which any template may show) + the bytes of the data files
-  it read when it was last rendered (`data_key`);
-- the generated files (404, sitemap, robots, ...): the site digest and every data file.
+  title, URL, order and the nav, which any template may show) + the data files and the config
+  values (title, description, author, extra) it read when it was last rendered (`data_key`);
+- the generated files (404, sitemap, robots, ...): the site digest, the whole config and every
+  data file.
 
 The cache also keeps each source's parsed front matter and each data file's parsed value (by
 the hash of their bytes, so a no-op build parses no YAML) and each page's link scan (ids + refs, so the link check stays complete when only one
@@ -165,15 +166,20 @@ def page_key(site_digest: str, source_digest: str) -> str:
     return digest_of(site_digest, source_digest)
 
 
-def data_key(key: str, reads: Iterable[str], data: Mapping[str, str]) -> str:
-    """A page's key with the data files it read: `key` (`page_key`) and the hash of each of
-    those files, "absent" for a name with no file ("*": every file). Recorded with the page
+def data_key(key: str, reads: Iterable[str], inputs: Mapping[str, str]) -> str:
+    """A page's key with the data files and config values it read (`data.event`, `site.title`):
+    `key` (`page_key`) and the hash of each, "absent" for a name that has none; a name ending
+    in "*" stands for every name it starts (`data.*`: every data file). Recorded with the page
     (`FileRecord.reads`): if none of them changed, the page reads the same ones again and
     comes out the same, so it is kept."""
-    names = sorted(data) if "*" in reads else sorted(reads)
+    names: set[str] = set()
+    for name in reads:
+        if name.endswith("*"):
+            names.update(other for other in inputs if other.startswith(name[:-1]))
+        names.add(name)
     if not names:
         return key
-    return digest_of(key, [(name, data.get(name, "absent")) for name in names])
+    return digest_of(key, [(name, inputs.get(name, "absent")) for name in sorted(names)])
 
 
 def record_of(path: Path, key: str, digest: str, reads: tuple[str, ...] = ()) -> FileRecord:

@@ -11,7 +11,8 @@ Values are inserted as Markdown text: with `raw_html: false`, HTML in a data val
 like any other HTML in the page. Components are the site's own templates (trusted): their HTML
 is put in after the Markdown is rendered, through a placeholder no author can type.
 
-`DataReads` records which data files a page reads, in its Markdown and in its template, so the
+`DataReads` and `SiteReads` record which data files (`data.event`) and config values
+(`site.title`, `site.extra.short_title`) a page reads, in its Markdown and in its template, so the
 incremental build re-renders a page only when one of those changed (`cache.data_key`).
 """
 
@@ -32,7 +33,7 @@ import jinja2
 from markdown_it import MarkdownIt
 
 from .errors import ENGINE_OBJECT, TEMPLATE_NAMES, Location, SiteError, from_jinja_error, located
-from .model import Page, RenderedBody
+from .model import Page, RenderedBody, SiteView
 from .render import TemplateTimeout, TimeLimit, deadline
 
 # `{#` starts a Jinja comment, but in Markdown it is a heading's `{#id}`: never a comment here.
@@ -50,7 +51,9 @@ LITERAL_HINT = (
     "Markdown as written with 'macros: false' in its front matter ('macros: false' in site.yml "
     "does it for every page)."
 )
-ALL_DATA = "*"
+# The config values a page's key holds only when it reads them (`SiteReads`); the rest of the
+# config (base_url, language...) shapes every page and is in every key.
+TRACKED_CONFIG = ("title", "description", "author", "extra")
 # How far ahead `line_map` looks for a line of the file in what Jinja made of it.
 SYNC_WINDOW = 200
 
@@ -61,40 +64,71 @@ def uses_macros(markdown: str) -> bool:
 
 
 class DataReads(Mapping[str, Any]):
-    """The `data` mapping of one page's render, recording the data files (top-level keys) it
-    reads. A lookup of a name that does not exist counts too (a file added later changes the
-    page); anything that lists the files (a loop over `data`, `data|length`) reads them all."""
+    """A mapping that records the names read from it into `names`, as `prefix` + name (the
+    `data` of one page's render: `data.event`). A lookup of a name that does not exist counts
+    too (a file added later changes the page); anything that lists the names (a loop over
+    `data`, `data|length`, `{{ data }}`) records `prefix` + "*": all of them."""
 
-    def __init__(self, data: Mapping[str, Any]) -> None:
-        self._data = data
-        self.names: set[str] = set()
+    def __init__(self, values: Mapping[str, Any], names: set[str], prefix: str = "data.") -> None:
+        self._values = values
+        self._prefix = prefix
+        self.names = names
 
     def __getitem__(self, name: str) -> Any:
-        self.names.add(name)
-        return self._data[name]
+        self.names.add(self._prefix + name)
+        return self._values[name]
 
     def __contains__(self, name: object) -> bool:
-        self.names.add(str(name))
-        return name in self._data
+        self.names.add(self._prefix + str(name))
+        return name in self._values
 
     def __iter__(self) -> Iterator[str]:
-        self.names.add(ALL_DATA)
-        return iter(self._data)
+        self.names.add(self._prefix + "*")
+        return iter(self._values)
 
     def __len__(self) -> int:
-        self.names.add(ALL_DATA)
-        return len(self._data)
+        self.names.add(self._prefix + "*")
+        return len(self._values)
 
-    def __repr__(self) -> str:  # `{{ data }}` shows every file, as the plain mapping would
-        self.names.add(ALL_DATA)
-        return repr(self._data)
+    def __repr__(self) -> str:  # `{{ data }}` shows every value, as the plain mapping would
+        self.names.add(self._prefix + "*")
+        return repr(self._values)
 
     def available(self) -> list[str]:
         """The names, without counting as a read (for an error's did-you-mean)."""
-        return list(self._data)
+        return list(self._values)
 
-    def read(self) -> tuple[str, ...]:
-        return tuple(sorted(self.names))
+
+class SiteReads:
+    """The `site` of one page's render, recording the config values read from it
+    (`TRACKED_CONFIG`: `site.title`; `site.extra` key by key); the rest is passed through."""
+
+    __slots__ = ("_names", "_site")
+
+    def __init__(self, site: SiteView, names: set[str]) -> None:
+        self._site = site
+        self._names = names
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._site, name)
+        if name == "extra":
+            return DataReads(value, self._names, "site.extra.")
+        if name in TRACKED_CONFIG:
+            self._names.add("site." + name)
+        return value
+
+    def __repr__(self) -> str:
+        self._names.update(("site.title", "site.description", "site.author", "site.extra.*"))
+        return repr(self._site)
+
+    def available(self) -> list[str]:
+        return [f.name for f in dataclasses.fields(self._site)]
+
+
+def recorders(site: SiteView, data: Mapping[str, Any]) -> tuple[Any, DataReads, set[str]]:
+    """`site` and `data` for one page's render, and the set of what they record it read."""
+    names: set[str] = set()
+    return SiteReads(site, names), DataReads(data, names), names
 
 
 class MissingValue(jinja2.UndefinedError):
@@ -125,7 +159,7 @@ class MarkdownUndefined(jinja2.StrictUndefined):
 
 
 def _names_of(owner: object) -> list[str]:
-    if isinstance(owner, DataReads):
+    if isinstance(owner, DataReads | SiteReads):
         return owner.available()
     if isinstance(owner, Mapping):
         return [str(key) for key in owner]

@@ -17,7 +17,7 @@ from .cache import data_key, digest_bytes, record_of
 from .config import Config
 from .errors import SiteError
 from .links import PageScan, check_links, cross_page_refs, scan_html
-from .macros import DataReads, expand_page, markdown_environment, uses_macros
+from .macros import expand_page, markdown_environment, recorders, uses_macros
 from .markdown import make_markdown, render_markdown
 from .model import Asset, FileRecord, PageInfo, RenderedBody, SiteView, UrlMap
 from .output import write_file
@@ -34,8 +34,8 @@ class RenderJob:
     """What every page of one build shares; sent to each worker once.
 
     `urls`: the one page-to-URL map (every source, those that failed to load too); `files`: every
-    path the output will hold, so links are checked as pages render; `data_digests`: each data
-    file's hash, for the key of a page that reads it (`cache.data_key`)."""
+    path the output will hold, so links are checked as pages render; `inputs`: each data file's
+    and config value's hash, for the key of a page that reads it (`cache.data_key`)."""
 
     config: Config
     assets: Mapping[str, Asset]
@@ -46,7 +46,7 @@ class RenderJob:
     files: frozenset[str]
     templates: Mapping[str, str]
     time_limit: float = 0
-    data_digests: Mapping[str, str] = field(default_factory=dict)
+    inputs: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +82,9 @@ class Renderer:
         self.env = make_environment(job.config, job.assets)
         self.md_env = markdown_environment(self.env)
 
-    def body(self, info: PageInfo, text: str, data: Mapping[str, Any]) -> BodyResult:
+    def body(
+        self, info: PageInfo, text: str, site: SiteView, data: Mapping[str, Any]
+    ) -> BodyResult:
         """A page's Markdown rendered, after its Jinja (`macros`) unless switched off."""
         job = self.job
         page = info.with_text(text)
@@ -90,7 +92,7 @@ class Renderer:
         if job.config.macros and info.meta.macros and uses_macros(page.markdown):
             view = page_view(info, None)
             view = replace(view, **page_context(job.site.sections, info.url, info.source))
-            context = {"site": job.site, "page": view, "data": data}
+            context = {"site": site, "page": view, "data": data}
             root = str(job.config.root)
             expanded = expand_page(
                 self.md, self.md_env, self.env, page, context, root, job.time_limit
@@ -102,13 +104,13 @@ class Renderer:
     def render_one(self, task: PageTask) -> PageResult:
         """Read, render, scan and (if building) write one page."""
         job, info = self.job, task.page
-        data = DataReads(job.data)
+        site, data, reads = recorders(job.site, job.data)
         try:
             text = read_page_text(job.config, info.source, task.source_digest)
-            body, problems = self.body(info, text, data)
+            body, problems = self.body(info, text, site, data)
             errors = [problem for problem in problems if problem.severity == "error"]
             warnings = tuple(problem for problem in problems if problem.severity == "warning")
-            html = render_page(self.env, job.config, job.site, data, info, body, job.time_limit)
+            html = render_page(self.env, job.config, site, data, info, body, job.time_limit)
         except SiteError as error:
             stop = isinstance(error, TemplateTimeout)
             return PageResult(info.output_path, None, (error,), None, stop)
@@ -124,9 +126,8 @@ class Renderer:
             return PageResult(info.output_path, scan, tuple(errors), None)
         raw = html.encode("utf-8")
         target = write_file(job.staging, info.output_path, raw)
-        reads = data.read()
-        key = data_key(task.key, reads, job.data_digests)
-        record = record_of(target, key, digest_bytes(raw), reads)
+        read = tuple(sorted(reads))
+        record = record_of(target, data_key(task.key, read, job.inputs), digest_bytes(raw), read)
         return PageResult(info.output_path, scan, (), record)
 
 

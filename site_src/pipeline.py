@@ -167,7 +167,7 @@ def render_job(
         files,
         project.templates,
         time_limit,
-        site.data_digests,
+        site.inputs,
     )
 
 

@@ -57,7 +57,7 @@ def make_plan(
         key = page_key(site.digest, project.parsed[page.source].digest)
         out = page.output_path
         old = store.files.get(out)
-        kept = old is not None and old.key == data_key(key, old.reads, site.data_digests)
+        kept = old is not None and old.key == data_key(key, old.reads, site.inputs)
         if old is not None and kept and out in trusted and out in store.scans:
             kept_pages[out] = old
         else:

@@ -187,6 +187,23 @@ def test_a_data_file_re_renders_only_the_pages_that_read_it(site: Path, tmp_path
     )
 
 
+def test_a_config_value_re_renders_only_the_pages_that_read_it(site: Path, tmp_path: Path) -> None:
+    config = site / "site.yml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + "extra:\n  note: one\n  other: x\n", encoding="utf-8"
+    )
+    edit(site / "content" / "page-00005.md", "\n\n", "\n\nNote: {{ site.extra.note }}.\n\n")
+    build(site)
+    edit(config, "other: x", "other: y")
+    assert set(build(site).rendered) == set()  # nothing reads site.extra.other
+    edit(config, "note: one", "note: two")
+    assert set(build(site).rendered) == {"page-00005/index.html"}
+    assert "Note: two." in (site / "_site" / "page-00005" / "index.html").read_text()
+    assert {n: d for n, (d, _, _) in snapshot(site / "_site").items()} == clean_build(
+        site, tmp_path
+    )
+
+
 def test_data_a_template_reads_makes_every_page_depend_on_it(site: Path, tmp_path: Path) -> None:
     (site / "data").mkdir(exist_ok=True)
     (site / "data" / "event.yml").write_text("name: Yunqi\n", encoding="utf-8")
