@@ -31,6 +31,7 @@ from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from .errors import SiteError, located
+from .files import PageFiles, SiteFiles, figures
 from .links import LineText, scan_html
 from .model import Heading, Link, Page, RenderedBody, UrlMap
 
@@ -60,6 +61,7 @@ def make_markdown(raw_html: bool = True) -> MarkdownIt:
     md.use(anchors_plugin, min_level=1, max_level=6, permalink=True, permalinkSymbol="#")
     md.core.ruler.push("anchor_labels", _anchor_labels)
     md.core.ruler.push("alert_roles", _alert_roles)
+    md.core.ruler.push("figures", figures)
     return md
 
 
@@ -257,22 +259,26 @@ def _plain_text(children: Sequence[Token]) -> str:
 
 
 def render_markdown(
-    md: MarkdownIt, page: Page, urls: UrlMap, base_path: str
+    md: MarkdownIt, page: Page, urls: UrlMap, base_path: str, files: SiteFiles | None = None
 ) -> tuple[RenderedBody, list[SiteError]]:
-    """Render a page body; rewrite .md and root-relative links; report .md links that go nowhere."""
+    """Render a page body; rewrite .md and root-relative links; report .md links that go nowhere.
+
+    With the site's `files`, images and links to files are written as their published URLs
+    (`files.PageFiles`), and a missing one is reported here, where its line is known."""
     env: dict[str, object] = {}
     tokens = md.parse(page.markdown, env)
     links: list[Link] = []
     errors: list[SiteError] = []
     toc: list[Heading] = []
     columns = _Columns(LineText(page.text))
+    shown = None if files is None else PageFiles(files, page, base_path, columns.text)
     for index, token in enumerate(tokens):
         line = page.body_line + (token.map[0] if token.map else 0)
         if token.type == "heading_open" and token.attrGet("id"):
             title = _plain_text(tokens[index + 1].children or [])
             toc.append(Heading(int(token.tag[1]), str(token.attrGet("id")), title))
         elif token.type == "inline":
-            _inline_links(token, line, page, urls, base_path, links, errors, columns)
+            _inline_links(token, line, page, urls, base_path, links, errors, columns, shown)
         elif token.type == "html_block":
             links.extend(
                 Link(href, line + offset) for href, offset in raw_html_links(token.content)
@@ -283,6 +289,9 @@ def render_markdown(
     unresolved = frozenset(
         link.href for link in links if link.href.endswith(".md") or ".md#" in link.href
     )
+    if shown is not None:
+        errors += shown.problems
+        unresolved |= shown.missing
     return RenderedBody(page.source, html_text, tuple(toc), tuple(links), unresolved), errors
 
 
@@ -295,6 +304,7 @@ def _inline_links(
     links: list[Link],
     errors: list[SiteError],
     columns: _Columns,
+    shown: PageFiles | None = None,
 ) -> None:
     for child in inline.children or []:
         if child.type in ("softbreak", "hardbreak"):
@@ -302,8 +312,10 @@ def _inline_links(
         elif child.type in ("link_open", "image"):
             attr = "href" if child.type == "link_open" else "src"
             href = str(child.attrGet(attr) or "")
-            new = rewrite_link(href, page.source, urls, base_path, page.url)
             column = columns.of(line, href)
+            new = None if shown is None else shown.resolve(child, href, line, column)
+            if new is None:
+                new = rewrite_link(href, page.source, urls, base_path, page.url)
             if new is None:
                 errors.append(_missing_source(href, page, columns.text, line, column, urls))
             child.attrSet(attr, href if new is None else new)
