@@ -1,0 +1,194 @@
+"""Images and files in Markdown: three ways to name a file, real sizes, variants cached by hash,
+alt text, figures, files beside pages, and incremental builds that follow the image."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from site_src.errors import BuildFailed, SiteError
+from site_src.pipeline import BuildResult, build_site
+
+from .conftest import MakeProject, config_for
+
+PAGE = "---\ntitle: {title}\n---\n{body}\n"
+
+
+def image(path: Path, width: int, height: int, kind: str = "PNG") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (width, height), (200, 40, 40)).save(path, format=kind)
+    return path
+
+
+def project(make_project: MakeProject, pages: dict[str, str], **config: str) -> Path:
+    site = "title: T\nbase_url: https://example.org/R/\n" + "".join(
+        f"{key}: {value}\n" for key, value in config.items()
+    )
+    files = {name: PAGE.format(title=name, body=body) for name, body in pages.items()}
+    root = make_project({"site.yml": site, **files})
+    image(root / "static/img/share.png", 300, 200)
+    image(root / "static/img/big.jpg", 2400, 1200, "JPEG")
+    image(root / "content/keynote/diagram.png", 120, 80)
+    image(root / "content/guide/photo.png", 64, 64)
+    (root / "content/guide/slides.pdf").write_bytes(b"%PDF-1.4\n")
+    return root
+
+
+def build(root: Path, **options: object) -> BuildResult:
+    return build_site(config_for(root), processes=1, **options)  # type: ignore[arg-type]
+
+
+def failures(root: Path) -> list[SiteError]:
+    with pytest.raises(BuildFailed) as failed:
+        build(root)
+    return failed.value.errors
+
+
+def tags(root: Path, page: str, name: str) -> list[str]:
+    return re.findall(rf"<{name}\b[^>]*>", (root / "_site" / page).read_text())
+
+
+def test_three_ways_to_name_a_file_reach_the_published_file(make_project: MakeProject) -> None:
+    root = project(
+        make_project,
+        {
+            "content/index.md": "![Share](/img/share.png) ![Share](../static/img/share.png)\n\n"
+            "![Diagram](keynote/diagram.png) [slides](guide/slides.pdf)",
+            "content/keynote.md": "![Diagram](keynote/diagram.png) ![D](/R/keynote/diagram.png)",
+            "content/guide/index.md": "![Photo](photo.png) [slides](slides.pdf)",
+        },
+    )
+    build(root)
+    srcs = [re.search(r'src="([^"]*)"', tag).group(1) for tag in tags(root, "index.html", "img")]  # type: ignore[union-attr]
+    hashed = "/R/" + next((root / "_site/img").glob("share.*.png")).relative_to(root / "_site").as_posix()
+    assert srcs == [hashed, hashed, "/R/keynote/diagram.png"]
+    keynote = tags(root, "keynote/index.html", "img")
+    assert all('src="/R/keynote/diagram.png"' in tag for tag in keynote)
+    guide = (root / "_site/guide/index.html").read_text()
+    assert 'src="/R/guide/photo.png"' in guide and 'href="/R/guide/slides.pdf"' in guide
+    assert 'href="/R/guide/slides.pdf"' in (root / "_site/index.html").read_text()
+    assert (root / "_site/guide/slides.pdf").read_bytes() == b"%PDF-1.4\n"
+
+
+def test_every_file_beside_the_pages_is_published_even_unreferenced(
+    make_project: MakeProject,
+) -> None:
+    root = project(make_project, {"content/index.md": "Home"})
+    (root / "content/guide/demo.html").write_text("<!doctype html><title>x</title>")
+    build(root)
+    assert (root / "_site/keynote/diagram.png").is_file()
+    assert (root / "_site/guide/demo.html").is_file()
+
+
+def test_a_missing_file_is_a_located_error_with_a_guess(make_project: MakeProject) -> None:
+    body = "Text\n\n![Share](../static/img/shar.png) and [deck](guide/slide.pdf)"
+    root = project(make_project, {"content/index.md": body})
+    errors = failures(root)
+    found = {(e.where.line, e.where.column): e for e in errors if e.where is not None}
+    image_error, pdf_error = found[(6, 10)], found[(6, 45)]
+    assert image_error.message == (
+        "missing image: ../static/img/shar.png (there is no static/img/shar.png)"
+    )
+    assert (image_error.hint or "").startswith("Did you mean ../static/img/share.png?")
+    assert pdf_error.message.startswith("missing file: guide/slide.pdf")
+    assert (pdf_error.hint or "").startswith("Did you mean guide/slides.pdf?")
+    assert len(errors) == 2  # the link checker does not report them again
+
+
+def test_raster_images_get_their_size_and_lazy_loading_after_the_first(
+    make_project: MakeProject,
+) -> None:
+    body = "![One](/img/share.png)\n\n![Two](keynote/diagram.png)"
+    root = project(make_project, {"content/index.md": body})
+    build(root)
+    first, second = tags(root, "index.html", "img")
+    assert 'width="300" height="200"' in first and 'decoding="async"' in first
+    assert "loading=" not in first
+    assert 'width="120" height="80"' in second and 'loading="lazy"' in second
+    assert "srcset" not in first + second
+
+
+def test_large_images_get_variants_made_once(make_project: MakeProject) -> None:
+    root = project(make_project, {"content/index.md": "![Big](/img/big.jpg)"})
+    build(root)
+    (tag,) = tags(root, "index.html", "img")
+    srcset = re.search(r'srcset="([^"]*)"', tag).group(1)  # type: ignore[union-attr]
+    widths = [int(item.split()[1][:-1]) for item in srcset.split(", ")]
+    assert widths == [500, 1000, 1500, 2000, 2400]
+    assert 'sizes="(min-width: 44rem) 40rem, 100vw"' in tag
+    for item in srcset.split(", "):
+        url, width = item.split()
+        with Image.open(root / "_site" / url.removeprefix("/R/")) as made:
+            assert made.width == int(width[:-1]) and made.format == "JPEG"
+    cached = sorted((root / ".site_cache/images").iterdir())
+    assert len(cached) == 4
+    times = [path.stat().st_mtime_ns for path in cached]
+    # A rebuild from an empty output folder still encodes nothing: the variants are cached.
+    for path in (root / "_site").rglob("*.w1000.jpg"):
+        path.unlink()
+    (root / "content/index.md").write_text(PAGE.format(title="x", body="![Big](/img/big.jpg) x"))
+    build(root)
+    assert [path.stat().st_mtime_ns for path in cached] == times
+    assert sorted((root / ".site_cache/images").iterdir()) == cached
+    assert len(list((root / "_site/img").glob("big.*.w*.jpg"))) == 4
+
+
+def test_an_unreadable_image_is_a_located_error(make_project: MakeProject) -> None:
+    root = project(make_project, {"content/index.md": "Text\n\n![Broken](keynote/broken.png)"})
+    (root / "content/keynote/broken.png").write_bytes(b"not an image at all")
+    (error,) = failures(root)
+    assert error.where is not None and (error.where.line, error.where.column) == (6, 11)
+    assert error.message.startswith("cannot read the image keynote/broken.png")
+
+
+def test_an_image_without_alt_text_is_a_warning_unless_decorative(
+    make_project: MakeProject,
+) -> None:
+    body = "![](/img/share.png)\n\n![](keynote/diagram.png){.decorative}"
+    root = project(make_project, {"content/index.md": body})
+    result = build(root)
+    (warning,) = result.warnings
+    assert warning.message == "the image /img/share.png has no alt text"
+    assert warning.where is not None and warning.where.line == 4
+    assert ".decorative" in (warning.hint or "")
+    assert all('alt=""' in tag for tag in tags(root, "index.html", "img"))
+
+
+def test_a_titled_image_alone_in_its_paragraph_is_a_figure(make_project: MakeProject) -> None:
+    body = '![A chart](/img/share.png "Sales <by> year")\n\nInline ![x](/img/share.png "t") here'
+    root = project(make_project, {"content/index.md": body}, raw_html="false")
+    build(root)
+    html = (root / "_site/index.html").read_text()
+    figure = re.search(r"<figure>(.*?)</figure>", html, re.S).group(1)  # type: ignore[union-attr]
+    assert figure.startswith('<img src="/R/img/share.') and 'alt="A chart"' in figure
+    assert "title=" not in figure
+    assert figure.endswith("<figcaption>Sales &lt;by&gt; year</figcaption>")
+    assert re.search(r'<p>Inline <img [^>]*title="t"', html)
+
+
+def test_a_file_on_a_page_or_generated_path_is_an_error(make_project: MakeProject) -> None:
+    root = project(make_project, {"content/index.md": "Home", "content/about.md": "About"})
+    (root / "content/about").mkdir()
+    (root / "content/about/index.html").write_text("x")
+    (root / "content/sitemap.xml").write_text("x")
+    errors = failures(root)
+    found = {e.where.path: e.message for e in errors if e.where is not None}
+    assert found["content/about/index.html"].endswith("which is the page content/about.md")
+    assert "sitemap.xml" in found["content/sitemap.xml"]
+
+
+def test_changing_an_image_renders_again_the_pages_that_show_it(
+    make_project: MakeProject,
+) -> None:
+    root = project(make_project, {"content/index.md": "![Diagram](keynote/diagram.png)"})
+    build(root)
+    image(root / "content/keynote/diagram.png", 90, 30)
+    result = build(root)
+    assert "index.html" in result.rendered
+    (tag,) = tags(root, "index.html", "img")
+    assert 'width="90" height="30"' in tag
+    image(root / "static/img/share.png", 301, 200)
+    assert "index.html" in build(root).rendered  # coarse: any file change renders every page
