@@ -145,6 +145,8 @@ def file_collisions(
             ),
             None,
         )
+        if clash == "CNAME" and not config.cname:
+            continue  # a CNAME file in the content folder, as GitHub Pages and MkDocs read it
         if clash is not None:
             errors.append(
                 SiteError(

@@ -41,6 +41,9 @@ HEADING_ATTRS = re.compile(r"\s*\{((?:\s*[#.][\w:-]+)+)\s*\}\s*$")
 # caught by the link checker's duplicate-id check.
 UNTRUSTED_ATTRS = ("class", "id")
 SAFE_ID = re.compile(r"[\w:-]+")
+# `**term**{ #id }` or `{: .class }` right after emphasis, as Python-Markdown's attr_list (MkDocs)
+# writes an anchor on a term: ids and classes only, so it is as safe as `{#id}` on a heading.
+EMPHASIS_ATTRS = re.compile(r"\{:?\s*((?:[#.][\w:-]+\s*)+)\}")
 
 
 def make_markdown(raw_html: bool = True) -> MarkdownIt:
@@ -55,6 +58,7 @@ def make_markdown(raw_html: bool = True) -> MarkdownIt:
     md.use(attrs_block_plugin, allowed=allowed)
     md.use(deflist_plugin).use(gfm_autolink_plugin).use(tasklists_plugin, label=True)
     md.core.ruler.push("heading_attrs", _heading_attrs)
+    md.core.ruler.push("emphasis_attrs", _emphasis_attrs)
     if not raw_html:
         md.core.ruler.push("untrusted_ids", _untrusted_ids)
     md.core.ruler.push("heading_ids", _heading_ids)
@@ -114,6 +118,43 @@ def _heading_attrs(state: StateCore) -> None:
             else:
                 classes = str(token.attrGet("class") or "")
                 token.attrSet("class", f"{classes} {item[1:]}".strip())
+
+
+def _emphasis_attrs(state: StateCore) -> None:
+    """Move a `{ #id .class }` written right after `**strong**` or `*emphasis*` onto it (the
+    attrs plugin only knows links, images, code and spans)."""
+    for token in state.tokens:
+        children = token.children or []
+        for index, child in enumerate(children[1:], start=1):
+            closing = children[index - 1]
+            if child.type != "text" or closing.type not in ("strong_close", "em_close"):
+                continue
+            match = EMPHASIS_ATTRS.match(child.content)
+            if match is None:
+                continue
+            opening = _opening(children, index - 1)
+            if opening is None:
+                continue
+            child.content = child.content[match.end() :]
+            for item in match.group(1).split():
+                if item.startswith("#"):
+                    opening.attrSet("id", item[1:])
+                else:
+                    classes = str(opening.attrGet("class") or "")
+                    opening.attrSet("class", f"{classes} {item[1:]}".strip())
+
+
+def _opening(children: Sequence[Token], closing: int) -> Token | None:
+    """The token that opens the one at `closing` (nested emphasis of the same kind counted)."""
+    kind, depth = children[closing].type.removesuffix("_close"), 0
+    for child in reversed(children[:closing]):
+        if child.type == f"{kind}_close":
+            depth += 1
+        elif child.type == f"{kind}_open":
+            if depth == 0:
+                return child
+            depth -= 1
+    return None
 
 
 def heading_slug(text: str) -> str:

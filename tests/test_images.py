@@ -192,3 +192,16 @@ def test_changing_an_image_renders_again_the_pages_that_show_it(
     assert 'width="90" height="30"' in tag
     image(root / "static/img/share.png", 301, 200)
     assert "index.html" in build(root).rendered  # coarse: any file change renders every page
+
+
+def test_a_cname_file_beside_the_pages_is_published_unless_site_yml_sets_one(
+    make_project: MakeProject,
+) -> None:
+    root = project(make_project, {"content/index.md": "Home"})
+    (root / "content/CNAME").write_text("docs.example.org\n")
+    build(root)
+    assert (root / "_site/CNAME").read_text() == "docs.example.org\n"
+    (root / "site.yml").write_text("title: T\nbase_url: https://example.org/R/\ncname: a.org\n")
+    (error,) = failures(root)
+    assert error.where is not None and error.where.path == "content/CNAME"
+    assert error.message.endswith("which is the generated file CNAME")
