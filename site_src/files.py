@@ -38,10 +38,11 @@ from .model import Asset, ImageInfo, Page, url_to_output_path
 RASTER_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
 # Formats whose variants Pillow writes well; a GIF is mostly an animation or a tiny icon.
 RESIZABLE = {"PNG": {"optimize": True}, "JPEG": {"quality": 82, "optimize": True}, "WEBP": {}}
-# An image wider than this gets variants: about twice the width of the theme's text column
-# (70ch, near 40rem), so a phone or a 1x screen does not download a full-size photo.
-LARGE = 1000
-VARIANT_WIDTHS = (500, 1000, 1500, 2000)
+# An image wider than this gets variants: twice the width of the theme's text column (70ch, near
+# 40rem = 640 px) serves a 2x screen as it is; a larger photo would make a phone or a 1x screen
+# download pixels it cannot show.
+LARGE = 1280
+VARIANT_WIDTHS = (640, 960, 1280, 1920)
 # How wide the image is shown: the text column's width on a wide screen, the whole screen on a
 # narrow one.
 SIZES = "(min-width: 44rem) 40rem, 100vw"

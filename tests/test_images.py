@@ -117,7 +117,7 @@ def test_large_images_get_variants_made_once(make_project: MakeProject) -> None:
     (tag,) = tags(root, "index.html", "img")
     srcset = re.search(r'srcset="([^"]*)"', tag).group(1)  # type: ignore[union-attr]
     widths = [int(item.split()[1][:-1]) for item in srcset.split(", ")]
-    assert widths == [500, 1000, 1500, 2000, 2400]
+    assert widths == [640, 960, 1280, 1920, 2400]
     assert 'sizes="(min-width: 44rem) 40rem, 100vw"' in tag
     for item in srcset.split(", "):
         url, width = item.split()
@@ -127,7 +127,7 @@ def test_large_images_get_variants_made_once(make_project: MakeProject) -> None:
     assert len(cached) == 4
     times = [path.stat().st_mtime_ns for path in cached]
     # A rebuild from an empty output folder still encodes nothing: the variants are cached.
-    for path in (root / "_site").rglob("*.w1000.jpg"):
+    for path in (root / "_site").rglob("*.w960.jpg"):
         path.unlink()
     (root / "content/index.md").write_text(PAGE.format(title="x", body="![Big](/img/big.jpg) x"))
     build(root)
