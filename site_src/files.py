@@ -37,7 +37,11 @@ from .model import Asset, ImageInfo, Page, url_to_output_path
 
 RASTER_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
 # Formats whose variants Pillow writes well; a GIF is mostly an animation or a tiny icon.
-RESIZABLE = {"PNG": {"optimize": True}, "JPEG": {"quality": 82, "optimize": True}, "WEBP": {}}
+RESIZABLE: dict[str, dict[str, int | bool]] = {
+    "PNG": {"optimize": True},
+    "JPEG": {"quality": 82, "optimize": True},
+    "WEBP": {},
+}
 # An image wider than this gets variants: twice the width of the theme's text column (70ch, near
 # 40rem = 640 px) serves a 2x screen as it is; a larger photo would make a phone or a 1x screen
 # download pixels it cannot show.
@@ -204,14 +208,18 @@ def placed_files(
     placed = []
     for asset in static.values():
         source = static_source(asset.logical)
-        placed.append(Placed(asset.output, asset.digest, asset, source, f"{static_root}/{asset.logical}"))
+        placed.append(
+            Placed(asset.output, asset.digest, asset, source, f"{static_root}/{asset.logical}")
+        )
     for asset in content.values():
         source = content_dir / asset.logical
         origin = f"{content_root}/{asset.logical}"
         placed.append(Placed(asset.output, asset.digest, asset, source, origin))
     for item in list(placed):
         placed += [
-            Placed(output, variant_key(item.asset, width), item.asset, item.source, item.origin, width)
+            Placed(
+                output, variant_key(item.asset, width), item.asset, item.source, item.origin, width
+            )
             for width, output in variants(item.asset)
         ]
     return placed
@@ -249,10 +257,10 @@ class PageFiles:
             return None
         found = self.files.find(path, self.page.source, self.base_path)
         if found is None:
-            if is_image or is_file_link(path):
-                if not self.files.published(path, self.page.url, self.base_path):
-                    self._missing(href, path, line, column)
-                    return href
+            named_file = is_image or is_file_link(path)
+            if named_file and not self.files.published(path, self.page.url, self.base_path):
+                self._missing(href, path, line, column)
+                return href
             if is_image:
                 self._loading(token)
             return None
@@ -339,7 +347,7 @@ class PageFiles:
         nearest = self.files.nearest(path, source)
         if nearest is not None:
             hint = f"Did you mean {nearest}? {hint}"
-        kind = "image" if path.lower().endswith(RASTER_SUFFIXES + (".svg",)) else "file"
+        kind = "image" if path.lower().endswith((*RASTER_SUFFIXES, ".svg")) else "file"
         message = f"missing {kind}: {href} ({why})"
         self.problems.append(located(message, source, self.text, line, column, hint))
 

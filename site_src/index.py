@@ -11,12 +11,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .artifacts import reserved_names
-from .output import UNHASHED
 from .cache import digest_of, digest_texts, engine_digest
 from .config import Config
 from .errors import Location, SiteError, located
 from .growth import Growth, plan_growth
 from .model import Asset, NavItem, PageInfo, SiteView, UrlMap
+from .output import UNHASHED
 from .render import make_site_view
 from .sources import Project, source_text
 
@@ -54,9 +54,7 @@ def index_site(config: Config, project: Project) -> tuple[Site, list[SiteError]]
     nav, problems = resolve_nav(config, urls)
     errors += problems
     # Sites that grow (growth.py): sections, list pages 2..n, feeds, redirect pages.
-    growth, problems = plan_growth(
-        config, pages, output_owners(pages, assets, config)
-    )
+    growth, problems = plan_growth(config, pages, output_owners(pages, assets, config))
     errors += problems
     view = make_site_view(config, pages, nav, growth.sections)
     digest = digest_of(

@@ -374,7 +374,9 @@ def read_assets(config: Config) -> tuple[dict[str, Asset], list[SiteError]]:
     return with_theme_assets(own), errors
 
 
-def read_content_files(config: Config, found: list[Found]) -> tuple[dict[str, Asset], list[SiteError]]:
+def read_content_files(
+    config: Config, found: list[Found]
+) -> tuple[dict[str, Asset], list[SiteError]]:
     """The content folder's files other than pages (images, PDFs, raw HTML pages), each to be
     published at its own path, as Hugo's page bundles and Jekyll's files are: a page shows or
     links to them by a path relative to its .md file, and raw HTML or a download link reaches

@@ -44,7 +44,7 @@ def build(root: Path, **options: object) -> BuildResult:
 def failures(root: Path) -> list[SiteError]:
     with pytest.raises(BuildFailed) as failed:
         build(root)
-    return failed.value.errors
+    return list(failed.value.errors)
 
 
 def tags(root: Path, page: str, name: str) -> list[str]:
@@ -63,7 +63,10 @@ def test_three_ways_to_name_a_file_reach_the_published_file(make_project: MakePr
     )
     build(root)
     srcs = [re.search(r'src="([^"]*)"', tag).group(1) for tag in tags(root, "index.html", "img")]  # type: ignore[union-attr]
-    hashed = "/R/" + next((root / "_site/img").glob("share.*.png")).relative_to(root / "_site").as_posix()
+    hashed = (
+        "/R/"
+        + next((root / "_site/img").glob("share.*.png")).relative_to(root / "_site").as_posix()
+    )
     assert srcs == [hashed, hashed, "/R/keynote/diagram.png"]
     keynote = tags(root, "keynote/index.html", "img")
     assert all('src="/R/keynote/diagram.png"' in tag for tag in keynote)
