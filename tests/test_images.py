@@ -13,6 +13,8 @@ from site_src.errors import BuildFailed, SiteError
 from site_src.pipeline import BuildResult, build_site
 
 from .conftest import MakeProject, config_for
+from .support.crawl import Crawler
+from .support.pages_server import PagesServer
 
 PAGE = "---\ntitle: {title}\n---\n{body}\n"
 
@@ -208,3 +210,36 @@ def test_a_cname_file_beside_the_pages_is_published_unless_site_yml_sets_one(
     (error,) = failures(root)
     assert error.where is not None and error.where.path == "content/CNAME"
     assert error.message.endswith("which is the generated file CNAME")
+
+
+def test_every_image_variant_and_file_is_reachable_when_served_under_the_base_path(
+    make_project: MakeProject,
+) -> None:
+    """Served as GitHub Pages serves a project site (/R/) and crawled from the home page."""
+    root = project(
+        make_project,
+        {
+            "content/index.md": "![Big](/img/big.jpg) [guide](guide/index.md) "
+            "[keynote](keynote.md) [slides](guide/slides.pdf)",
+            "content/keynote.md": "![Diagram](keynote/diagram.png)",
+            "content/guide/index.md": "![Photo](photo.png) ![Share](../../static/img/share.png)",
+        },
+    )
+    build(root)
+    with PagesServer(root / "_site", "/R/") as server:
+        result = Crawler(server.base_url, "https://example.org/R/").crawl({server.base_url: 200})
+    assert result.problems == []
+    fetched = {url.removeprefix(server.base_url) for url, r in result.resources.items()}
+    assert {"keynote/diagram.png", "guide/photo.png", "guide/slides.pdf"} <= fetched
+    assert len([name for name in fetched if re.fullmatch(r"img/big\.\w+\.w\d+\.jpg", name)]) == 4
+    assert any(re.fullmatch(r"img/share\.\w+\.png", name) for name in fetched)
+
+
+def test_a_missing_file_in_raw_html_points_to_markdown(make_project: MakeProject) -> None:
+    root = project(
+        make_project, {"content/index.md": 'Text\n\n<img src="/R/img/share.png" alt="x">'}
+    )
+    (error,) = failures(root)
+    assert error.message.startswith("broken link: /R/img/share.png")
+    assert error.where is not None and error.where.line == 6
+    assert "Raw HTML is written as it is: use Markdown" in (error.hint or "")
