@@ -127,9 +127,11 @@ class SiteFiles:
     content_root: str
     outputs: frozenset[str]
 
-    def find(self, path: str, source: str, base_path: str) -> Asset | None:
+    def find(self, path: str, source: str, base_path: str, page_url: str = "/") -> Asset | None:
         """The file a Markdown path (without ?query and #fragment) names, from the page
-        `source` (a project path, e.g. content/keynote.md)."""
+        `source` (a project path, e.g. content/keynote.md): relative to the source file first,
+        then as a browser on `page_url` reads it (`diagram.png` on /keynote/ is
+        content/keynote/diagram.png, as Hugo's page bundles write it)."""
         path = unquote(path)
         if path.startswith("/"):
             if base_path != "/" and path.startswith(base_path):
@@ -138,9 +140,10 @@ class SiteFiles:
             return self.content.get(site) or self.static.get(site)
         target = self.target(path, source)
         for root, files in ((self.content_root, self.content), (self.static_root, self.static)):
-            if target.startswith(root + "/"):
-                return files.get(target[len(root) + 1 :])
-        return None
+            if target.startswith(root + "/") and target[len(root) + 1 :] in files:
+                return files[target[len(root) + 1 :]]
+        site = posixpath.normpath(posixpath.join(page_url, path))
+        return self.content.get(site.lstrip("/")) if site.startswith("/") else None
 
     def target(self, path: str, source: str) -> str:
         """The project path a relative Markdown path names."""
@@ -255,7 +258,7 @@ class PageFiles:
             if is_image:
                 self._loading(token)
             return None
-        found = self.files.find(path, self.page.source, self.base_path)
+        found = self.files.find(path, self.page.source, self.base_path, self.page.url)
         if found is None:
             named_file = is_image or is_file_link(path)
             if named_file and not self.files.published(path, self.page.url, self.base_path):
