@@ -20,6 +20,7 @@ import html
 import io
 import os
 import posixpath
+import re
 import tempfile
 import warnings
 from collections.abc import Callable, Mapping
@@ -50,12 +51,19 @@ VARIANT_WIDTHS = (640, 960, 1280, 1920)
 # How wide the image is shown: the text column's width on a wide screen, the whole screen on a
 # narrow one.
 SIZES = "(min-width: 44rem) 40rem, 100vw"
+SVG_ROOT = re.compile(r"<svg\b([^>]*)>")
+SVG_ATTR = re.compile(r"""([\w:-]+)\s*=\s*["']([^"']*)["']""")
+SVG_LENGTH = re.compile(r"(\d+(?:\.\d+)?)(?:px)?")
+SVG_SIZE = ("width", "height")
 # Links to these are links to pages, even when their name has a dot.
 PAGE_SUFFIXES = (".md", ".html", ".htm")
 
 
 def image_info(name: str, raw: bytes) -> ImageInfo | None:
-    """The size of a raster image (None for any other file), or why Pillow cannot read it."""
+    """The size of a raster image (None for any other file), or why Pillow cannot read it; an
+    SVG's size where its root element states it plainly."""
+    if name.lower().endswith(".svg"):
+        return svg_info(raw)
     if not name.lower().endswith(RASTER_SUFFIXES):
         return None
     try:
@@ -70,6 +78,25 @@ def image_info(name: str, raw: bytes) -> ImageInfo | None:
     except Image.DecompressionBombError as exc:
         return ImageInfo(problem=str(exc))
     return ImageInfo(width, height, kind, animated)
+
+
+def svg_info(raw: bytes) -> ImageInfo | None:
+    """An SVG's size from its root element's `width` and `height` (plain numbers or px), else its
+    `viewBox`; None when it says neither (a size in % or em depends on the page)."""
+    root = SVG_ROOT.search(raw[:4096].decode("utf-8", errors="replace"))
+    if root is None:
+        return None
+    attrs = dict(SVG_ATTR.findall(root.group(1)))
+    width, height = (SVG_LENGTH.fullmatch(attrs.get(key, "").strip()) for key in SVG_SIZE)
+    if width and height:
+        size = (round(float(width.group(1))), round(float(height.group(1))))
+    else:
+        box = attrs.get("viewBox", "").replace(",", " ").split()
+        try:
+            size = (round(float(box[2])), round(float(box[3])))
+        except (IndexError, ValueError):
+            return None
+    return ImageInfo(*size, format="SVG") if min(size) > 0 else None
 
 
 def variants(asset: Asset) -> tuple[tuple[int, str], ...]:

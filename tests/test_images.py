@@ -244,3 +244,24 @@ def test_a_missing_file_in_raw_html_points_to_markdown(make_project: MakeProject
     assert error.message.startswith("broken link: /R/img/share.png")
     assert error.where is not None and error.where.line == 6
     assert "Raw HTML is written as it is: use Markdown" in (error.hint or "")
+
+
+@pytest.mark.parametrize(
+    ("root", "size"),
+    [
+        ('<svg xmlns="http://www.w3.org/2000/svg" width="64px" height="32">', (64, 32)),
+        ('<svg viewBox="0 0 120.4 80" width="100%">', (120, 80)),
+        ("<svg width='10em' height='5em'>", None),
+    ],
+)
+def test_an_svg_gets_the_size_its_root_element_states(
+    make_project: MakeProject, root: str, size: tuple[int, int] | None
+) -> None:
+    site = project(make_project, {"content/index.md": "![Icon](/img/icon.svg)"})
+    (site / "static/img/icon.svg").write_text(f'<?xml version="1.0"?>\n{root}</svg>\n')
+    build(site)
+    (tag,) = tags(site, "index.html", "img")
+    if size is None:
+        assert "width=" not in tag
+    else:
+        assert f'width="{size[0]}" height="{size[1]}"' in tag and "srcset" not in tag
