@@ -30,7 +30,7 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
 from .cache import digest_of
 from .errors import SiteError, located
@@ -61,7 +61,11 @@ PAGE_SUFFIXES = (".md", ".html", ".htm")
 
 def image_info(name: str, raw: bytes) -> ImageInfo | None:
     """The size of a raster image (None for any other file), or why Pillow cannot read it; an
-    SVG's size where its root element states it plainly."""
+    SVG's size where its root element states it plainly.
+
+    Only the header is read (every build does this for every image, so a whole decode would
+    cost a no-op build seconds on a site of photos); a file damaged past its header is found
+    when a variant is made from it."""
     if name.lower().endswith(".svg"):
         return svg_info(raw)
     if not name.lower().endswith(RASTER_SUFFIXES):
@@ -72,7 +76,8 @@ def image_info(name: str, raw: bytes) -> ImageInfo | None:
             with Image.open(io.BytesIO(raw)) as image:
                 width, height, kind = image.width, image.height, image.format or ""
                 animated = bool(getattr(image, "is_animated", False))
-                image.verify()
+    except UnidentifiedImageError:
+        return ImageInfo(problem="it is not a PNG, JPEG, GIF or WebP image")
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombWarning) as exc:
         return ImageInfo(problem=str(exc) or type(exc).__name__)
     except Image.DecompressionBombError as exc:

@@ -147,7 +147,23 @@ def test_an_unreadable_image_is_a_located_error(make_project: MakeProject) -> No
     (root / "content/keynote/broken.png").write_bytes(b"not an image at all")
     (error,) = failures(root)
     assert error.where is not None and (error.where.line, error.where.column) == (6, 11)
-    assert error.message.startswith("cannot read the image keynote/broken.png")
+    assert error.message == (
+        "cannot read the image keynote/broken.png: it is not a PNG, JPEG, GIF or WebP image"
+    )
+
+
+def test_a_large_image_damaged_past_its_header_is_an_error_at_the_file(
+    make_project: MakeProject,
+) -> None:
+    root = project(make_project, {"content/index.md": "![Big](/img/big.jpg)"})
+    raw = (root / "static/img/big.jpg").read_bytes()
+    (root / "static/img/big.jpg").write_bytes(raw[: len(raw) // 3])
+    (error,) = failures(root)
+    assert error.where is not None and error.where.path == "static/img/big.jpg"
+    assert error.message.startswith("this image cannot be resized")
+    assert not (root / ".site_cache/images").exists() or not any(
+        (root / ".site_cache/images").iterdir()
+    )
 
 
 def test_an_image_without_alt_text_is_a_warning_unless_decorative(
