@@ -12,6 +12,7 @@ memory stays flat as sites grow.
 from __future__ import annotations
 
 import os
+import re
 import stat
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -36,6 +37,13 @@ from .paths import Found, Sources, check_source_name, check_target, read_regular
 from .theme import with_theme_assets
 from .yamlfile import parse_yaml
 
+# Files editors write beside the one being saved (backups, swap, temp files, vim's probe, as the
+# dev server's watcher knows them): never published from the content folder, where they would
+# come and go under a build.
+EDITOR_FILES = re.compile(
+    r"~$|^#.*#$|\.(swp|swo|swx|swpx|tmp|temp|bak|orig|rej|part|crdownload)$"
+    r"|\.___jb_(tmp|old|bak)___$|^4913$|^sed[A-Za-z0-9]{6}$"
+)
 # A source modified less than this long before a build is read again by the next build, even
 # if its size and time stamp look the same (time stamps are only as fine as the kernel's clock).
 SETTLED_NS = 2_000_000_000
@@ -113,7 +121,11 @@ def walk_content(config: Config) -> tuple[list[str], list[Found], list[SiteError
     prefix = config.content_dir.relative_to(config.root).as_posix()
     found, errors = source_files(config.content_dir, Sources.of(config))
     names = ["/".join((prefix, *parts)) for parts, _ in found if parts[-1].endswith(".md")]
-    others = [(parts, file) for parts, file in found if not parts[-1].endswith(".md")]
+    others = [
+        (parts, file)
+        for parts, file in found
+        if not parts[-1].endswith(".md") and not EDITOR_FILES.search(parts[-1])
+    ]
     return names, others, errors
 
 

@@ -281,3 +281,15 @@ def test_an_svg_gets_the_size_its_root_element_states(
         assert "width=" not in tag
     else:
         assert f'width="{size[0]}" height="{size[1]}"' in tag and "srcset" not in tag
+
+
+def test_editor_backup_and_swap_files_beside_the_pages_are_not_published(
+    make_project: MakeProject,
+) -> None:
+    root = project(make_project, {"content/index.md": "Home"})
+    for name in ("index.md~", "#index.md#", "diagram.png.swp", "4913", "notes.txt"):
+        (root / "content" / name).write_text("x")
+    build(root)
+    published = {p.name for p in (root / "_site").iterdir()}
+    assert "notes.txt" in published
+    assert not {"index.md~", "#index.md#", "diagram.png.swp", "4913"} & published
