@@ -30,9 +30,9 @@ from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
-from .cache import digest_of
+from .cache import digest_bytes, digest_of
 from .errors import SiteError, located
 from .model import Asset, ImageInfo, Page, url_to_output_path
 
@@ -51,6 +51,9 @@ VARIANT_WIDTHS = (640, 960, 1280, 1920)
 # How wide the image is shown: the text column's width on a wide screen, the whole screen on a
 # narrow one.
 SIZES = "(min-width: 44rem) 40rem, 100vw"
+# The EXIF orientation tag, and its values that turn an image by a quarter (a phone held upright).
+ORIENTATION = 0x0112
+TURNED = (5, 6, 7, 8)
 SVG_ROOT = re.compile(r"<svg\b([^>]*)>")
 SVG_ATTR = re.compile(r"""([\w:-]+)\s*=\s*["']([^"']*)["']""")
 SVG_LENGTH = re.compile(r"(\d+(?:\.\d+)?)(?:px)?")
@@ -76,6 +79,8 @@ def image_info(name: str, raw: bytes) -> ImageInfo | None:
             with Image.open(io.BytesIO(raw)) as image:
                 width, height, kind = image.width, image.height, image.format or ""
                 animated = bool(getattr(image, "is_animated", False))
+                if image.getexif().get(ORIENTATION) in TURNED:  # shown turned by a quarter
+                    width, height = height, width
     except UnidentifiedImageError:
         return ImageInfo(problem="it is not a PNG, JPEG, GIF or WebP image")
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombWarning) as exc:
@@ -131,11 +136,18 @@ def make_variant(source: Path, asset: Asset, width: int, cache_dir: Path) -> Pat
     cached = cache_dir / "images" / f"{asset.digest}.w{width}{ext}"
     if cached.is_file():
         return cached
+    raw = source.read_bytes()
+    if digest_bytes(raw) != asset.digest:
+        raise OSError("the file changed while the site was being built; build again")
     cached.parent.mkdir(parents=True, exist_ok=True)
-    with Image.open(source) as image:
+    with Image.open(io.BytesIO(raw)) as image:
         kind = image.format or ""
-        height = max(1, round(image.height * width / image.width))
-        small = image.resize((width, height), Image.Resampling.LANCZOS)
+        # Turned as the camera says (a variant keeps no EXIF), in a mode that resizes smoothly.
+        upright = ImageOps.exif_transpose(image)
+        if upright.mode in ("P", "1"):
+            upright = upright.convert("RGBA" if "transparency" in upright.info else "RGB")
+        height = max(1, round(upright.height * width / upright.width))
+        small = upright.resize((width, height), Image.Resampling.LANCZOS)
     handle, temporary = tempfile.mkstemp(prefix=".variant-", dir=cached.parent)
     try:
         with os.fdopen(handle, "wb") as stream:

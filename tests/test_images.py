@@ -293,3 +293,21 @@ def test_editor_backup_and_swap_files_beside_the_pages_are_not_published(
     published = {p.name for p in (root / "_site").iterdir()}
     assert "notes.txt" in published
     assert not {"index.md~", "#index.md#", "diagram.png.swp", "4913"} & published
+
+
+def test_a_photo_taken_upright_gets_its_upright_size_and_variants(
+    make_project: MakeProject,
+) -> None:
+    """A phone stores a portrait photo as landscape pixels with an EXIF orientation; browsers
+    show it turned, so the size and the variants (which keep no EXIF) must be turned too."""
+    root = project(make_project, {"content/index.md": "![Portrait](photo.jpg)"})
+    photo = Image.new("RGB", (2000, 1500), (10, 120, 200))
+    exif = photo.getexif()
+    exif[0x0112] = 6  # turn 90 degrees clockwise to show
+    photo.save(root / "content/photo.jpg", exif=exif)
+    build(root)
+    (tag,) = tags(root, "index.html", "img")
+    assert 'width="1500" height="2000"' in tag
+    (variant,) = (root / "_site").glob("photo.*.w640.jpg")
+    with Image.open(variant) as made:
+        assert made.size == (640, 853)
