@@ -311,3 +311,25 @@ def test_a_photo_taken_upright_gets_its_upright_size_and_variants(
     (variant,) = (root / "_site").glob("photo.*.w640.jpg")
     with Image.open(variant) as made:
         assert made.size == (640, 853)
+
+
+def test_a_full_feed_carries_images_with_absolute_urls(make_project: MakeProject) -> None:
+    root = project(
+        make_project,
+        {
+            "content/index.md": "[news](news/index.md)",
+            "content/news/index.md": "Latest",
+            "content/news/launch.md": "![Big](../../static/img/big.jpg) ![Beside](shot.png)",
+        },
+    )
+    index = root / "content/news/index.md"
+    index.write_text(index.read_text().replace("---\nLatest", "feed: full\n---\nLatest"))
+    launch = root / "content/news/launch.md"
+    launch.write_text(launch.read_text().replace("---\n!", "date: 2025-09-24\n---\n!", 1))
+    image(root / "content/news/shot.png", 40, 30)
+    build(root)
+    feed = (root / "_site/news/feed.xml").read_text()
+    assert 'src="https://example.org/R/img/big.' in feed
+    assert 'src="https://example.org/R/news/shot.png"' in feed
+    srcset = re.search(r'srcset="([^"]*)"', feed).group(1)  # type: ignore[union-attr]
+    assert all(item.startswith("https://example.org/R/img/big.") for item in srcset.split(", "))
