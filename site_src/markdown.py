@@ -1,6 +1,7 @@
 """Markdown to HTML with markdown-it-py: CommonMark plus GitHub's habits (tables, task lists,
 autolinks, alerts), footnotes, definition lists, attributes, heading anchors, typographic quotes and
-Pygments highlighting; links to .md sources become site URLs.
+Pygments highlighting; links to .md sources become site URLs, and images and links to files
+their published files (`files.py`); an image alone in its paragraph with a title is a figure.
 
 `render_markdown` is pure: the same page and URL map always give the same HTML.
 """
