@@ -124,9 +124,19 @@ def walk_content(config: Config) -> tuple[list[str], list[Found], list[SiteError
     others = [
         (parts, file)
         for parts, file in found
-        if not parts[-1].endswith(".md") and not EDITOR_FILES.search(parts[-1])
+        if not parts[-1].endswith(".md")
+        and not EDITOR_FILES.search(parts[-1])
+        and not _other_source(config, parts)
     ]
     return names, others, errors
+
+
+def _other_source(config: Config, parts: tuple[str, ...]) -> bool:
+    """Whether a file under the content folder is the config file or in another source folder
+    (with `content_dir: .`): those are read for what they are, never published as they are."""
+    path = config.content_dir.joinpath(*parts)
+    folders = (config.templates_dir, config.static_dir, config.data_dir)
+    return path == config.root / config.source or any(f in path.parents for f in folders)
 
 
 def find_sources(config: Config) -> tuple[list[Source], list[SiteError]]:

@@ -333,3 +333,18 @@ def test_a_full_feed_carries_images_with_absolute_urls(make_project: MakeProject
     assert 'src="https://example.org/R/news/shot.png"' in feed
     srcset = re.search(r'srcset="([^"]*)"', feed).group(1)  # type: ignore[union-attr]
     assert all(item.startswith("https://example.org/R/img/big.") for item in srcset.split(", "))
+
+
+def test_with_the_project_as_content_folder_its_config_and_templates_stay_unpublished(
+    make_project: MakeProject,
+) -> None:
+    root = make_project(
+        {"site.yml": "title: T\ncontent_dir: .\n", "index.md": PAGE.format(title="H", body="x")}
+    )
+    (root / "notes.txt").write_text("published")
+    (root / "data").mkdir()
+    (root / "data/facts.yml").write_text("a: 1\n")
+    build(root)
+    published = {p.relative_to(root / "_site").as_posix() for p in (root / "_site").rglob("*")}
+    assert "notes.txt" in published
+    assert not {"site.yml", "templates", "data"} & published
