@@ -40,7 +40,7 @@ from .growth import Growth
 from .markdown import make_markdown, render_markdown
 from .model import Output, PageInfo, PageView, RenderedBody, SiteView
 from .output import MARKER, MARKER_TEXT
-from .pages import RenderJob
+from .pages import RenderJob, site_files
 from .render import make_absolute_url, make_environment, render_page, render_template
 from .sections import Section, Sections
 from .sources import read_page_text
@@ -323,10 +323,11 @@ def feed_bodies(
         return {}
     config = job.config
     md = make_markdown(config.raw_html)
+    files = site_files(job)
     bodies = {}
     for source in growth.full_sources:
         page = pages[source].with_text(read_page_text(config, source, digests[source]))
-        body, _problems = render_markdown(md, page, job.urls, config.base_path)
+        body, _problems = render_markdown(md, page, job.urls, config.base_path, files)
         bodies[source] = body.html
     return bodies
 

@@ -47,6 +47,7 @@ LIBRARIES = (
     "icalendar",
     "babel",
     "tzdata",
+    "pillow",
 )
 
 

@@ -177,12 +177,28 @@ class NavItem:
 
 
 @dataclass(frozen=True, slots=True)
+class ImageInfo:
+    """What a page needs to know of a raster image it shows: its real size (so the browser
+    reserves the space before the bytes arrive), whether it can be resized, or why it cannot be
+    read (reported at the Markdown line that uses it, not for a file nothing shows)."""
+
+    width: int = 0
+    height: int = 0
+    format: str = ""
+    animated: bool = False
+    problem: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Asset:
-    """A static file: where it is on disk and where it goes, with its content hash in the name."""
+    """A static file, or a file beside the pages in the content folder: its path under that
+    folder, where it is published (static files with their content hash in the name, content
+    files at their own path), its hash, and its size if it is a raster image."""
 
     logical: str
     output: str
     digest: str
+    image: ImageInfo | None = None
 
 
 @dataclass(frozen=True, slots=True)

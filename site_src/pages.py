@@ -9,13 +9,14 @@ page's source themselves and check it against the hash the parent planned with.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from .cache import digest_bytes, record_of
 from .config import Config
-from .errors import SiteError
+from .errors import SiteError, project_path
+from .files import SiteFiles
 from .links import PageScan, check_links, cross_page_refs, scan_html
 from .markdown import make_markdown, render_markdown
 from .model import Asset, FileRecord, PageInfo, SiteView, UrlMap
@@ -41,6 +42,7 @@ class RenderJob:
     files: frozenset[str]
     templates: Mapping[str, str]
     time_limit: float = 0
+    content_files: Mapping[str, Asset] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,13 +75,16 @@ class Renderer:
         self.job = job
         self.md = make_markdown(job.config.raw_html)
         self.env = make_environment(job.config, job.assets)
+        self.files = site_files(job)
 
     def render_one(self, task: PageTask) -> PageResult:
         """Read, render, scan and (if building) write one page."""
         job, info = self.job, task.page
         try:
             page = info.with_text(read_page_text(job.config, info.source, task.source_digest))
-            body, problems = render_markdown(self.md, page, job.urls, job.config.base_path)
+            body, problems = render_markdown(
+                self.md, page, job.urls, job.config.base_path, self.files
+            )
             errors = [problem for problem in problems if problem.severity == "error"]
             warnings = tuple(problem for problem in problems if problem.severity == "warning")
             html = render_page(self.env, job.config, job.site, job.data, info, body, job.time_limit)
@@ -101,6 +106,18 @@ class Renderer:
         return PageResult(
             info.output_path, scan, (), record_of(target, task.key, digest_bytes(raw))
         )
+
+
+def site_files(job: RenderJob) -> SiteFiles:
+    """The files this build's Markdown can name (static and content files) and every output."""
+    config = job.config
+    return SiteFiles(
+        job.assets,
+        job.content_files,
+        project_path(str(config.static_dir), str(config.root)),
+        project_path(str(config.content_dir), str(config.root)),
+        job.files,
+    )
 
 
 def page_renderer(job: RenderJob) -> Callable[[PageTask], PageResult]:

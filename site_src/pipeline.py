@@ -33,7 +33,8 @@ from .cache import (
     record_of,
 )
 from .config import Config, absolute_base_problem
-from .errors import BuildFailed, SiteError
+from .errors import BuildFailed, Location, SiteError
+from .files import Placed, make_variant
 from .index import Site, index_site
 from .links import PageScan, check_links, cross_page_refs, scan_html
 from .model import FileRecord, url_to_output_path
@@ -48,9 +49,8 @@ from .output import (
 )
 from .pages import RenderJob, render_pages
 from .parallel import worker_count
-from .plan import Plan, make_plan, pages_to_check
+from .plan import Plan, make_plan, pages_to_check, published_files
 from .sources import Project, read_project
-from .theme import asset_source
 
 # Seconds a template may spend on one page: far beyond any real page, short enough that an
 # endless loop stops the build instead of hanging it.
@@ -155,7 +155,7 @@ def render_job(
     generated = generated_names(config, site.growth)
     files = frozenset(
         [*(page.output_path for page in site.pages), *generated, *claimed]
-        + [asset.output for asset in project.assets.values()]
+        + [placed.output for placed in published_files(config, project)]
     )
     return RenderJob(
         config,
@@ -167,6 +167,7 @@ def render_job(
         files,
         project.templates,
         time_limit,
+        project.files,
     )
 
 
@@ -205,8 +206,11 @@ def render_site(
     files.update(records)
     scans.update(generated_scans)
     errors += problems
-    files.update(place_assets(job, plan))
-    names |= {*generated_names(job.config, site.growth), *(a.output for a in job.assets.values())}
+    placed = published_files(job.config, project)
+    records, problems = place_assets(job, plan, placed)
+    files.update(records)
+    errors += problems
+    names |= {*generated_names(job.config, site.growth), *(item.output for item in placed)}
     generated = generated_pages(site.growth)
     only = pages_to_check(job.config, store, scans, plan, names, generated)
     config = job.config
@@ -253,15 +257,30 @@ def render_generated(
     return records, scans, errors
 
 
-def place_assets(job: RenderJob, plan: Plan) -> dict[str, FileRecord]:
-    """Static files under their hashed names: kept if unchanged (`publish` links them into
-    place), copied otherwise."""
-    records = {}
-    for asset in job.assets.values():
-        if asset.output in plan.kept_assets:
-            records[asset.output] = plan.kept_assets[asset.output]
-        elif job.staging is not None:
-            source = asset_source(job.config.static_dir, asset.logical)
-            target = copy_file(job.staging, asset.output, source)
-            records[asset.output] = record_of(target, asset.digest, asset.digest)
-    return records
+def place_assets(
+    job: RenderJob, plan: Plan, placed: list[Placed]
+) -> tuple[dict[str, FileRecord], list[SiteError]]:
+    """Static files under their hashed names, content files at their own path and variants of
+    large images: kept if unchanged (`publish` links them into place), copied otherwise (a
+    variant from the cache folder, where it is made the first time it is needed)."""
+    records: dict[str, FileRecord] = {}
+    errors: list[SiteError] = []
+    for item in placed:
+        if item.output in plan.kept_assets:
+            records[item.output] = plan.kept_assets[item.output]
+            continue
+        if job.staging is None:
+            continue
+        source = item.source
+        if item.width:
+            try:
+                source = make_variant(source, item.asset, item.width, job.config.cache_dir)
+            except (OSError, ValueError) as exc:
+                hint = "Open the image in an editor and export it again."
+                message = f"this image cannot be resized: {exc}"
+                errors.append(SiteError(message, Location(item.origin), hint))
+                continue
+        target = copy_file(job.staging, item.output, source)
+        digest = item.key if item.width else item.asset.digest
+        records[item.output] = record_of(target, item.key, digest)
+    return records, errors
