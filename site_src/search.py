@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
-from collections.abc import Iterable, Sequence
+from collections.abc import Coroutine, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .config import Config
 from .errors import SiteError, located
@@ -122,7 +124,7 @@ def write_index(
     target = folder / FOLDER
     fresh = folder / f".{FOLDER}.new"
     try:
-        asyncio.run(asyncio.wait_for(_index(folder, pages, language, fresh), time_limit))
+        _run_alone(_index(folder, pages, language, fresh), time_limit)
     except TimeoutError:
         raise _failed(f"it did not finish within {time_limit:g} s") from None
     except SiteError:
@@ -130,6 +132,19 @@ def write_index(
     except Exception as exc:  # whatever the Pagefind service raised: its message is the news
         raise _failed(str(exc) or type(exc).__name__) from None
     _replace_folder(fresh, target)
+
+
+def _run_alone(work: Coroutine[Any, Any, None], time_limit: float) -> None:
+    """Run the indexing coroutine on an event loop of its own: on a thread of its own when this
+    one already runs a loop (the dev server's requests are answered on Tornado's)."""
+    limited = asyncio.wait_for(work, time_limit)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(limited)
+        return
+    with ThreadPoolExecutor(1, thread_name_prefix="site-src-search") as pool:
+        pool.submit(asyncio.run, limited).result()
 
 
 async def _index(folder: Path, pages: Sequence[Searchable], language: str, out: Path) -> None:
