@@ -344,7 +344,12 @@ def publish(
     changed = [
         n for n in written if n not in old.files or old.files[n].digest != new.files[n].digest
     ]
-    one_file = before_swap is None and exact and len(changed) <= 1 and set(new.files) == set(old.files) | set(changed)
+    one_file = (
+        before_swap is None
+        and exact
+        and len(changed) <= 1
+        and set(new.files) == set(old.files) | set(changed)
+    )
     if one_file:
         files = dict(new.files)
         for name in written:

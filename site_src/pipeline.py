@@ -142,9 +142,7 @@ def build_site(
         if staging is not None:
             saved_in = None if cache is not None else config.cache_dir
             index = index_hook(config, found) if search_index else None
-            new, late = publish(
-                config.output_dir, store, new, staging, plan.exact, saved_in, index
-            )
+            new, late = publish(config.output_dir, store, new, staging, plan.exact, saved_in, index)
     changed = changed_paths(store.files, new.files) if write else []
     if write:
         store.replace(new)

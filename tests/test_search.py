@@ -192,4 +192,6 @@ def test_search_must_be_true_or_false(tmp_path: Path) -> None:
     config.write_text(config.read_text().replace("search: true", "search: yes please"))
     done = build_site_cli(tmp_path / "_site", None, root)
     assert done.returncode == 1
-    assert re.search(r"site\.yml:\d+:1: error: config key 'search' must be a true/false", done.stderr)
+    assert re.search(
+        r"site\.yml:\d+:1: error: config key 'search' must be a true/false", done.stderr
+    )

@@ -25,7 +25,9 @@ SITES = {"/REPO/": "https://example.github.io/REPO/", "/": "https://conference.e
 
 
 @pytest.fixture(scope="module", params=list(SITES))
-def base_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def base_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """The growing site built for its base path and served there; the loopback URL of its home."""
     base_path: str = request.param
     folder = tmp_path_factory.mktemp("search-box")
@@ -44,7 +46,9 @@ def page(chromium: Browser) -> Iterator[Page]:
 
 
 def results(page: Page) -> list[str]:
-    return page.locator("#site-search-results a").evaluate_all("(links) => links.map((a) => a.href)")
+    return page.locator("#site-search-results a").evaluate_all(
+        "(links) => links.map((a) => a.href)"
+    )
 
 
 def test_typing_a_word_finds_its_page_and_announces_the_count(page: Page, base_url: str) -> None:
