@@ -25,7 +25,7 @@ from .model import FileRecord, FrontMatter, Link, PageInfo, Parsed, ParsedData
 if TYPE_CHECKING:
     from .cache import BuildCache
 
-FORMAT = 6
+FORMAT = 7
 # Free-form front matter is saved only up to this size; a bigger value (a YAML alias bomb, say)
 # is parsed again by the next build instead of being expanded into the cache file.
 VALUE_NODES = 10_000
