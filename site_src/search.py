@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib.util
+import shutil
 from collections.abc import Coroutine, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -123,6 +124,7 @@ def write_index(
     `folder` (the dev server) never sees half an index."""
     target = folder / FOLDER
     fresh = folder / f".{FOLDER}.new"
+    shutil.rmtree(fresh, ignore_errors=True)  # left by an index that was stopped
     try:
         _run_alone(_index(folder, pages, language, fresh), time_limit)
     except TimeoutError:
@@ -162,8 +164,6 @@ async def _index(folder: Path, pages: Sequence[Searchable], language: str, out: 
 
 
 def _replace_folder(fresh: Path, target: Path) -> None:
-    import shutil
-
     if not fresh.is_dir():
         raise _failed(f"it wrote no {FOLDER}/ folder")
     old = target.with_name(f".{FOLDER}.old")
