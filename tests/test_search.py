@@ -214,3 +214,12 @@ def test_pages_with_the_search_box_stay_within_the_page_weight_budget(site: Path
     for page in site.rglob("*.html"):
         size = len(gzip.compress(page.read_bytes())) + len(gzip.compress(css))
         assert size < BUDGET, f"{page.relative_to(site)}: {size} bytes compressed"
+
+
+def test_search_in_front_matter_must_be_true_or_false(tmp_path: Path) -> None:
+    root = copy_project(tmp_path)
+    page = root / "content" / "privacy.md"
+    page.write_text(page.read_text().replace("search: false", "search: no thanks"))
+    done = build_site_cli(tmp_path / "_site", PUBLISHED_BASE_URL, root)
+    assert done.returncode == 1
+    assert "content/privacy.md:5:1: error: front matter 'search' must be true or false" in done.stderr
