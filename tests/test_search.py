@@ -8,17 +8,22 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import queue
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import pytest
 
+from site_src.serve import Event, Indexed
 from tests.serving import dev_server, wait_until
 from tests.support.requirements import REPO
 from tests.support.site_build import PUBLISHED_BASE_URL, build_or_fail, build_site_cli
+from tests.test_devserver import free_port, serving_line, start
 from tests.test_page_weight import BUDGET
 
 GROWING = Path(__file__).resolve().parent / "growing-site"
@@ -65,6 +70,13 @@ def fragments(site: Path) -> dict[str, dict[str, object]]:
         assert raw.startswith(b"pagefind_dcd"), path
         fragment = json.loads(raw[len(b"pagefind_dcd") :])
         found[fragment["url"]] = fragment
+    return found
+
+
+def drain(events: queue.Queue[Event]) -> list[Event]:
+    found = []
+    while not events.empty():
+        found.append(events.get_nowait())
     return found
 
 
@@ -176,6 +188,10 @@ def test_the_dev_server_indexes_when_the_index_is_first_asked_for(tmp_path: Path
         status, _headers, body = running.get("/REPO/pagefind/pagefind-entry.json")
         assert status == 200 and json.loads(body)["languages"]
         assert set(fragments(folder)) == INDEXED
+        indexed = [e for e in drain(running.events) if isinstance(e, Indexed)]
+        assert [(e.pages, e.problem) for e in indexed] == [(len(INDEXED), None)]
+        running.get("/REPO/pagefind/pagefind-entry.json")  # the same build: indexed once
+        assert not [e for e in drain(running.events) if isinstance(e, Indexed)]
         page = root / "content" / "schedule.md"
         page.write_text(page.read_text() + "\nA new word: quokka.\n", encoding="utf-8")
         assert not running.next_outcome().errors
@@ -222,4 +238,25 @@ def test_search_in_front_matter_must_be_true_or_false(tmp_path: Path) -> None:
     page.write_text(page.read_text().replace("search: false", "search: no thanks"))
     done = build_site_cli(tmp_path / "_site", PUBLISHED_BASE_URL, root)
     assert done.returncode == 1
-    assert "content/privacy.md:5:1: error: front matter 'search' must be true or false" in done.stderr
+    assert (
+        "content/privacy.md:5:1: error: front matter 'search' must be true or false" in done.stderr
+    )
+
+
+def test_serve_says_when_it_indexed_for_search(tmp_path: Path) -> None:
+    root = copy_project(tmp_path)
+    port = free_port()
+    process = start(root, port, tmp_path)
+    try:
+        serving_line(process)
+        url = f"http://127.0.0.1:{port}/REPO/pagefind/pagefind.js"
+        with urllib.request.urlopen(url, timeout=60) as response:
+            assert response.status == 200
+        assert process.stdout is not None
+        lines = sorted(process.stdout.readline() for _ in range(2))  # the first build, the index
+        assert lines[0].startswith(f"Indexed {len(INDEXED)} pages for search in "), lines
+        assert lines[1].startswith("Rebuilt in "), lines
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=20)
+    finally:
+        process.kill() if process.poll() is None else None

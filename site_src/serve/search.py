@@ -11,6 +11,8 @@ index as it is; the first search after an edit pays for indexing once.
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..errors import SiteError
@@ -26,13 +28,23 @@ class SearchJob:
     language: str
 
 
+@dataclass(frozen=True, slots=True)
+class Indexed:
+    """The search index was made on demand (for the terminal): how many pages, how long, or
+    why it failed (the page's search box then says search is not available)."""
+
+    pages: int
+    seconds: float
+    problem: SiteError | None = None
+
+
 @dataclass
 class SearchOnDemand:
     """Indexes a snapshot's folder once, when its search index is first asked for."""
 
+    report: Callable[[Indexed], None] = lambda _event: None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _indexed: Snapshot | None = None
-    problem: SiteError | None = None
 
     def prepare(self, snapshot: Snapshot, path: str) -> None:
         """Called for every request while it holds off builds: index if this one needs it."""
@@ -44,9 +56,11 @@ class SearchOnDemand:
         with self._lock:
             if self._indexed is snapshot:
                 return
+            started = time.perf_counter()
+            problem = None
             try:
                 write_index(snapshot.folder, job.pages, job.language)
-                self.problem = None
             except SiteError as error:  # the request gets a 404, the page says search failed
-                self.problem = error
+                problem = error
             self._indexed = snapshot
+        self.report(Indexed(len(job.pages), time.perf_counter() - started, problem))
