@@ -5,7 +5,8 @@
     plan    plan.make_plan          what the incremental cache lets the build keep
     render  render_site             pages on every core, the generated files, the static files,
                                     then every link of the whole site checked against the site
-    publish output.publish          the staging folder swapped in with one atomic rename
+    publish output.publish          the staging folder swapped in with one atomic rename (with
+                                    `search: true`, after the search index is written into it)
 
 Each stage takes values and returns values and its problems; the build fails with all of them
 together, and a failed build never touches the output folder.

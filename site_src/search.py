@@ -107,7 +107,7 @@ def collision_problem(config: Config, outputs: Iterable[str]) -> SiteError | Non
     return SiteError(
         f"the site writes {taken[0]}, but search: true needs the output folder's {FOLDER}/ "
         "for the search index",
-        config.search_origin or None,
+        config.search_origin,
         f"Rename the page or static file that becomes {taken[0]}, or set search: false.",
     )
 
