@@ -96,6 +96,19 @@ def test_the_keyboard_alone_searches_opens_a_result_and_clears(page: Page, base_
     expect(page.get_by_role("heading", level=1)).to_have_text("Schedule")
 
 
+def test_the_results_close_when_focus_leaves_the_box(page: Page, base_url: str) -> None:
+    page.goto(base_url)
+    box = page.get_by_role("searchbox", name="Search this site")
+    box.fill("zeppelins")
+    panel = page.locator(".site-search__panel")
+    expect(panel).to_be_visible()
+    page.locator("#main").focus()
+    expect(panel).to_be_hidden()
+    box.focus()
+    expect(panel).to_be_visible()
+    expect(panel).to_contain_text("1 result for “zeppelins”")
+
+
 def test_the_box_loads_pagefind_only_when_used(page: Page, base_url: str) -> None:
     loaded: list[str] = []
     page.on("request", lambda request: loaded.append(request.url))
