@@ -50,6 +50,7 @@ class FrontMatter:
     feed: bool | str = False
     aliases: tuple[str, ...] = ()
     paginate: int = 10
+    search: bool = True  # false: left out of the site's search index (search.py)
 
 
 class _PageFacts:
@@ -226,6 +227,7 @@ class PageView:
     next: Any = None
     pager: Any = None
     feed_url: str | None = None
+    search: bool = True  # in the search index (front matter `search: false` leaves it out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,6 +244,7 @@ class SiteView:
     pages: tuple[PageView, ...]
     extra: Mapping[str, Any]
     sections: Sections = field(default_factory=lambda: _no_sections())  # sections.py
+    search: bool = False  # site.yml's `search`: the theme shows its search box
 
 
 def _no_sections() -> Sections:
