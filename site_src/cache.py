@@ -49,6 +49,7 @@ LIBRARIES = (
     "icalendar",
     "babel",
     "tzdata",
+    "pillow",
 )
 
 

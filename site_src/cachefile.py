@@ -25,7 +25,7 @@ from .model import FileRecord, FrontMatter, Link, PageInfo, Parsed, ParsedData
 if TYPE_CHECKING:
     from .cache import BuildCache
 
-FORMAT = 7
+FORMAT = 8
 # Free-form front matter is saved only up to this size; a bigger value (a YAML alias bomb, say)
 # is parsed again by the next build instead of being expanded into the cache file.
 VALUE_NODES = 10_000
@@ -159,11 +159,12 @@ def _encode_parsed(entry: Parsed) -> list[Any]:
             meta.lang,
             encode_value(meta.written),
             meta.title_in_content,
-            # Sites that grow: updated, feed, aliases, paginate.
+            # Sites that grow: updated, feed, aliases, paginate, search.
             encode_value(meta.updated),
             meta.feed,
             encode_value(list(meta.aliases)),
             meta.paginate,
+            meta.search,
             meta.macros,
         ],
         [_encode_error(warning) for warning in entry.warnings],
@@ -173,7 +174,7 @@ def _encode_parsed(entry: Parsed) -> list[Any]:
 def _decode_parsed(row: Any) -> Parsed:
     digest, size, mtime_ns, (source, url, body_line), meta, warnings = row
     title, description, slug, template, order, draft, date, extra, lines = meta[:9]
-    lang, written, title_in_content, updated, feed, aliases, paginate, macros = meta[9:]
+    lang, written, title_in_content, updated, feed, aliases, paginate, search, macros = meta[9:]
     when, changed = decode_value(date), decode_value(updated)
     for day in (when, changed):
         if day is not None and not isinstance(day, datetime.date):
@@ -197,6 +198,7 @@ def _decode_parsed(row: Any) -> Parsed:
         feed,
         tuple(_list(decode_value(aliases))),
         _int(paginate),
+        _bool(search),
         _bool(macros),
     )
     page = PageInfo(_str(source), _str(url), front, _int(body_line))

@@ -40,6 +40,7 @@ FRONT_MATTER_TYPES: dict[str, tuple[type, ...]] = {
     "feed": (bool, str),
     "aliases": (list,),
     "paginate": (int,),
+    "search": (bool,),
     "macros": (bool,),
 }
 # A BCP 47 language tag as <html lang> takes it: en, zh-Hans, pt-BR, de-CH-1996.
@@ -287,6 +288,7 @@ def _expected(key: str) -> str:
         "feed": "true, false, summary or full",
         "aliases": "a list of old URLs such as [/old-url/]",
         "paginate": "a whole number",
+        "search": "true or false",
         "macros": "true or false",
         "extra": "a mapping",
     }.get(key, "text")

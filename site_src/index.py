@@ -18,6 +18,7 @@ from .errors import Location, SiteError, located
 from .growth import Growth, plan_growth
 from .macros import TRACKED_CONFIG
 from .model import Asset, NavItem, PageInfo, SiteView, UrlMap
+from .output import UNHASHED
 from .render import make_site_view
 from .sources import Project, source_text
 
@@ -51,14 +52,14 @@ def index_site(config: Config, project: Project) -> tuple[Site, list[SiteError]]
     problems."""
     pages = [e.page for e in project.parsed.values() if config.drafts or not e.page.meta.draft]
     errors = check_unique_urls(pages, config)
-    errors += output_collisions(pages, project.assets.values(), config)
+    errors += file_collisions(pages, project.assets.values(), project.files, config)
+    assets = [*project.assets.values(), *project.files.values()]
+    errors += output_collisions(pages, assets, config)
     urls = UrlMap({**project.failed, **{page.source: page.url for page in pages}})
     nav, problems = resolve_nav(config, urls)
     errors += problems
     # Sites that grow (growth.py): sections, list pages 2..n, feeds, redirect pages.
-    growth, problems = plan_growth(
-        config, pages, output_owners(pages, project.assets.values(), config)
-    )
+    growth, problems = plan_growth(config, pages, output_owners(pages, assets, config))
     errors += problems
     view = make_site_view(config, pages, nav, growth.sections)
     # Data and the config values pages read one by one are not in it: a page's key has those
@@ -68,6 +69,9 @@ def index_site(config: Config, project: Project) -> tuple[Site, list[SiteError]]
         repr(replace(config, title="", description="", author="", extra={})),
         digest_texts(project.templates),
         sorted((a.logical, a.digest) for a in project.assets.values()),
+        # Coarse but sure: a page's HTML depends on the files it shows (their hashed names, sizes
+        # and variants), so any change among them renders every page again, as for static files.
+        sorted((f.logical, f.digest) for f in project.files.values()),
         replace(view, title="", description="", author="", extra={}),
         {page.source: page.url for page in pages},
     )
@@ -139,14 +143,57 @@ def output_collisions(
     return errors
 
 
+def file_collisions(
+    pages: Sequence[PageInfo],
+    assets: Iterable[Asset],
+    files: Mapping[str, Asset],
+    config: Config,
+) -> list[SiteError]:
+    """Files of the content folder that would be published where a page, a static file or a
+    generated file is (say content/index.html beside content/index.md): one would silently
+    replace the other."""
+    owners = output_owners(pages, assets, config)
+    content_root = config.content_dir.relative_to(config.root).as_posix()
+    errors = []
+    for name, file in sorted(files.items()):
+        parts = file.output.split("/")
+        clash = next(
+            (
+                path
+                for path in ["/".join(parts[:depth]) for depth in range(1, len(parts) + 1)]
+                if path in owners
+            ),
+            None,
+        )
+        if clash == "CNAME" and not config.cname:
+            continue  # a CNAME file in the content folder, as GitHub Pages and MkDocs read it
+        if clash is not None:
+            errors.append(
+                SiteError(
+                    f"this file would be published as {clash}, which is the {owners[clash]}",
+                    Location(f"{content_root}/{name}"),
+                    "Rename or move the file: files beside the pages are published at their "
+                    "own path under the site.",
+                )
+            )
+    return errors
+
+
 def output_owners(
     pages: Sequence[PageInfo], assets: Iterable[Asset], config: Config
 ) -> dict[str, str]:
-    """Every output path a page, static file or generated file takes, and what takes it."""
+    """Every output path a page, static file, content file or generated file takes, and what
+    takes it."""
     owners = reserved_names(config.calendar)
-    owners.update({asset.output: f"static file {asset.logical}" for asset in assets})
+    owners.update({asset.output: _file_kind(asset, config) for asset in assets})
     owners.update({page.output_path: f"page {page.source}" for page in pages})
     return owners
+
+
+def _file_kind(asset: Asset, config: Config) -> str:
+    if asset.output == asset.logical and asset.logical not in UNHASHED:
+        return f"file {config.content_dir.relative_to(config.root).as_posix()}/{asset.logical}"
+    return f"static file {asset.logical}"
 
 
 def url_problem(

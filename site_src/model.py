@@ -50,6 +50,7 @@ class FrontMatter:
     feed: bool | str = False
     aliases: tuple[str, ...] = ()
     paginate: int = 10
+    search: bool = True  # false: left out of the site's search index (search.py)
     # False: the page's Markdown is not evaluated as a Jinja template (macros.py).
     macros: bool = True
 
@@ -188,12 +189,28 @@ class NavItem:
 
 
 @dataclass(frozen=True, slots=True)
+class ImageInfo:
+    """What a page needs to know of a raster image it shows: its real size (so the browser
+    reserves the space before the bytes arrive), whether it can be resized, or why it cannot be
+    read (reported at the Markdown line that uses it, not for a file nothing shows)."""
+
+    width: int = 0
+    height: int = 0
+    format: str = ""
+    animated: bool = False
+    problem: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Asset:
-    """A static file: where it is on disk and where it goes, with its content hash in the name."""
+    """A static file, or a file beside the pages in the content folder: its path under that
+    folder, where it is published (static files with their content hash in the name, content
+    files at their own path), its hash, and its size if it is a raster image."""
 
     logical: str
     output: str
     digest: str
+    image: ImageInfo | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,6 +238,7 @@ class PageView:
     next: Any = None
     pager: Any = None
     feed_url: str | None = None
+    search: bool = True  # in the search index (front matter `search: false` leaves it out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +255,7 @@ class SiteView:
     pages: tuple[PageView, ...]
     extra: Mapping[str, Any]
     sections: Sections = field(default_factory=lambda: _no_sections())  # sections.py
+    search: bool = False  # site.yml's `search`: the theme shows its search box
 
 
 def _no_sections() -> Sections:

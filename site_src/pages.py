@@ -15,7 +15,8 @@ from typing import Any
 
 from .cache import data_key, digest_bytes, record_of
 from .config import Config
-from .errors import SiteError
+from .errors import SiteError, project_path
+from .files import SiteFiles
 from .links import PageScan, check_links, cross_page_refs, scan_html
 from .macros import expand_page, markdown_environment, recorders, uses_macros
 from .markdown import make_markdown, render_markdown
@@ -46,6 +47,7 @@ class RenderJob:
     files: frozenset[str]
     templates: Mapping[str, str]
     time_limit: float = 0
+    content_files: Mapping[str, Asset] = field(default_factory=dict)
     inputs: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -80,6 +82,7 @@ class Renderer:
         self.job = job
         self.md = make_markdown(job.config.raw_html)
         self.env = make_environment(job.config, job.assets)
+        self.files = site_files(job)
         self.md_env = markdown_environment(self.env)
 
     def body(
@@ -98,7 +101,7 @@ class Renderer:
                 self.md, self.md_env, self.env, page, context, root, job.time_limit
             )
             page = expanded.page
-        body, problems = render_markdown(self.md, page, job.urls, job.config.base_path)
+        body, problems = render_markdown(self.md, page, job.urls, job.config.base_path, self.files)
         return (expanded.restore(body) if expanded else body), problems
 
     def render_one(self, task: PageTask) -> PageResult:
@@ -129,6 +132,18 @@ class Renderer:
         read = tuple(sorted(reads))
         record = record_of(target, data_key(task.key, read, job.inputs), digest_bytes(raw), read)
         return PageResult(info.output_path, scan, (), record)
+
+
+def site_files(job: RenderJob) -> SiteFiles:
+    """The files this build's Markdown can name (static and content files) and every output."""
+    config = job.config
+    return SiteFiles(
+        job.assets,
+        job.content_files,
+        project_path(str(config.static_dir), str(config.root)),
+        project_path(str(config.content_dir), str(config.root)),
+        job.files,
+    )
 
 
 def page_renderer(job: RenderJob) -> Callable[[PageTask], PageResult]:

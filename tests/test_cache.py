@@ -108,7 +108,7 @@ def test_the_cache_file_holds_every_field_of_what_it_saves() -> None:
     assert [f.name for f in fields(FrontMatter)] == [
         *("title", "description", "slug", "template", "order", "draft", "date", "extra", "lines"),
         *("lang", "written", "title_in_content"),
-        *("updated", "feed", "aliases", "paginate", "macros"),
+        *("updated", "feed", "aliases", "paginate", "search", "macros"),
     ]
     assert [f.name for f in fields(PageInfo)] == ["source", "url", "meta", "body_line"]
     assert [f.name for f in fields(PageScan)] == [
