@@ -64,6 +64,7 @@ class Config:
     calendar: str | None = None
     drafts: bool = False
     raw_html: bool = True
+    macros: bool = True
     extra: Mapping[str, Any] = field(default_factory=dict)
     timezone: str = "UTC"
     search: bool = False
@@ -100,6 +101,7 @@ SCHEMA: dict[str, tuple[type | tuple[type, ...], str]] = {
     "calendar": (str, "data file (without .yml) describing an event for an .ics file"),
     "drafts": (bool, "include pages marked draft"),
     "raw_html": (bool, "allow raw HTML in Markdown"),
+    "macros": (bool, "evaluate {{ ... }} and {% ... %} in Markdown (data, components)"),
     "extra": (dict, "free-form values for templates as site.extra"),
     "timezone": (str, "the time zone of dates in front matter, e.g. Asia/Shanghai (default UTC)"),
     "search": (bool, "index the built site with Pagefind and show a search box (default false)"),

@@ -41,6 +41,7 @@ FRONT_MATTER_TYPES: dict[str, tuple[type, ...]] = {
     "aliases": (list,),
     "paginate": (int,),
     "search": (bool,),
+    "macros": (bool,),
 }
 # A BCP 47 language tag as <html lang> takes it: en, zh-Hans, pt-BR, de-CH-1996.
 LANG_PATTERN = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
@@ -288,6 +289,7 @@ def _expected(key: str) -> str:
         "aliases": "a list of old URLs such as [/old-url/]",
         "paginate": "a whole number",
         "search": "true or false",
+        "macros": "true or false",
         "extra": "a mapping",
     }.get(key, "text")
 

@@ -8,13 +8,15 @@ that is taken).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import PurePath
 
 from .artifacts import reserved_names
-from .cache import digest_of, digest_texts, engine_digest
+from .cache import digest_bytes, digest_of, digest_texts, engine_digest
 from .config import Config
 from .errors import Location, SiteError, located
 from .growth import Growth, plan_growth
+from .macros import TRACKED_CONFIG
 from .model import Asset, NavItem, PageInfo, SiteView, UrlMap
 from .output import UNHASHED
 from .render import make_site_view
@@ -27,7 +29,9 @@ class Site:
 
     `urls` maps every source to its URL, those that failed to load too (their own error is the
     one to fix, so links to them are not reported as well); `digest` covers everything every
-    output depends on but page texts: the engine, config, templates, data, assets and this index.
+    output depends on but page texts, data and the config values in `macros.TRACKED_CONFIG`:
+    the engine, the rest of the config, templates, assets and this index. `inputs`: each data file's and config value's hash (`read_inputs`), for the keys of
+    the pages that read it.
     `growth`: the sections and the files they add (list pages, feeds, redirect pages);
     `extras_digest` the key of the generated files: `digest`, plus the texts of the pages a
     full feed carries.
@@ -40,6 +44,7 @@ class Site:
     digest: str
     growth: Growth = field(default_factory=Growth)
     extras_digest: str = ""
+    inputs: Mapping[str, str] = field(default_factory=dict)
 
 
 def index_site(config: Config, project: Project) -> tuple[Site, list[SiteError]]:
@@ -57,22 +62,39 @@ def index_site(config: Config, project: Project) -> tuple[Site, list[SiteError]]
     growth, problems = plan_growth(config, pages, output_owners(pages, assets, config))
     errors += problems
     view = make_site_view(config, pages, nav, growth.sections)
+    # Data and the config values pages read one by one are not in it: a page's key has those
+    # it read (`cache.data_key`).
     digest = digest_of(
         engine_digest(),
-        repr(config),
+        repr(replace(config, title="", description="", author="", extra={})),
         digest_texts(project.templates),
-        digest_texts(project.data_files),
         sorted((a.logical, a.digest) for a in project.assets.values()),
         # Coarse but sure: a page's HTML depends on the files it shows (their hashed names, sizes
         # and variants), so any change among them renders every page again, as for static files.
         sorted((f.logical, f.digest) for f in project.files.values()),
-        view,
+        replace(view, title="", description="", author="", extra={}),
         {page.source: page.url for page in pages},
     )
     bodies = [(source, project.parsed[source].digest) for source in growth.full_sources]
-    extras_digest = digest_of(digest, bodies) if bodies else digest
-    site = Site(tuple(pages), urls, tuple(nav), view, digest, growth, extras_digest)
+    extras_digest = digest_of(digest, repr(config), digest_texts(project.data_files), bodies)
+    inputs = read_inputs(config, project.data_files)
+    site = Site(tuple(pages), urls, tuple(nav), view, digest, growth, extras_digest, inputs)
     return site, errors
+
+
+def read_inputs(config: Config, files: Mapping[str, bytes]) -> dict[str, str]:
+    """The hash of each value a page may read one by one, by the name `macros` records it
+    under: `data.NAME` for data/NAME.yml, `site.title`, `site.extra.KEY`..."""
+    inputs = {
+        "data." + PurePath(name).stem: digest_bytes(raw)
+        for name, raw in files.items()
+        if PurePath(name).suffix in (".yml", ".yaml")
+    }
+    for name in TRACKED_CONFIG:
+        if name != "extra":
+            inputs["site." + name] = digest_of(getattr(config, name))
+    inputs.update({f"site.extra.{key}": digest_of(value) for key, value in config.extra.items()})
+    return inputs
 
 
 def check_unique_urls(pages: Sequence[PageInfo], config: Config) -> list[SiteError]:

@@ -235,12 +235,13 @@ def _dropped_attrs(tokens: Sequence[Token], page: Page) -> list[SiteError]:
     lines = text.lines
     columns = _Columns(text)
     for token in tokens:
-        line = page.body_line + (token.map[0] if token.map else 0)
+        offset = token.map[0] if token.map else 0
+        line = page.line_at(offset)
         found = [(name, value, _attr_line(lines, line, name)) for name, value in _dropped(token)]
         for child in token.children or []:
             if child.type in ("softbreak", "hardbreak"):
-                line += 1
-            found += [(name, value, line) for name, value in _dropped(child)]
+                offset += 1
+            found += [(name, value, page.line_at(offset)) for name, value in _dropped(child)]
         for name, value, at in found:
             why = (
                 f"id {str(value)!r} is not a plain name (letters, digits, '-', '_', ':')"
@@ -315,15 +316,16 @@ def render_markdown(
     columns = _Columns(LineText(page.text))
     shown = None if files is None else PageFiles(files, page, base_path, columns.text)
     for index, token in enumerate(tokens):
-        line = page.body_line + (token.map[0] if token.map else 0)
+        first = token.map[0] if token.map else 0
         if token.type == "heading_open" and token.attrGet("id"):
             title = _plain_text(tokens[index + 1].children or [])
             toc.append(Heading(int(token.tag[1]), str(token.attrGet("id")), title))
         elif token.type == "inline":
-            _inline_links(token, line, page, urls, base_path, links, errors, columns, shown)
+            _inline_links(token, first, page, urls, base_path, links, errors, columns, shown)
         elif token.type == "html_block":
             links.extend(
-                Link(href, line + offset) for href, offset in raw_html_links(token.content)
+                Link(href, page.line_at(first + offset))
+                for href, offset in raw_html_links(token.content)
             )
     if not md.options["html"]:
         errors += _dropped_attrs(tokens, page)
@@ -339,7 +341,7 @@ def render_markdown(
 
 def _inline_links(
     inline: Token,
-    line: int,
+    offset: int,
     page: Page,
     urls: UrlMap,
     base_path: str,
@@ -348,9 +350,12 @@ def _inline_links(
     columns: _Columns,
     shown: PageFiles | None = None,
 ) -> None:
+    """Rewrite and record the links of one inline token; `offset` is its first line in the
+    body (`page.line_at` gives the file's line)."""
     for child in inline.children or []:
+        line = page.line_at(offset)
         if child.type in ("softbreak", "hardbreak"):
-            line += 1
+            offset += 1
         elif child.type in ("link_open", "image"):
             attr = "href" if child.type == "link_open" else "src"
             href = str(child.attrGet(attr) or "")
@@ -365,7 +370,8 @@ def _inline_links(
             links.append(Link(href if new is None else new, line, column, written))
         elif child.type == "html_inline":
             links.extend(
-                Link(href, line + offset) for href, offset in raw_html_links(child.content)
+                Link(href, page.line_at(offset + extra))
+                for href, extra in raw_html_links(child.content)
             )
 
 

@@ -51,6 +51,8 @@ class FrontMatter:
     aliases: tuple[str, ...] = ()
     paginate: int = 10
     search: bool = True  # false: left out of the site's search index (search.py)
+    # False: the page's Markdown is not evaluated as a Jinja template (macros.py).
+    macros: bool = True
 
 
 class _PageFacts:
@@ -106,6 +108,15 @@ class Page(_PageFacts):
     markdown: str
     body_line: int
     text: str
+    # When `markdown` went through Jinja (macros.py) and has more or fewer lines than the file:
+    # for each of its lines, the line of the body it came from (0-based).
+    lines: tuple[int, ...] = ()
+
+    def line_at(self, offset: int) -> int:
+        """The file's line (1-based) of the body's line `offset` (0-based)."""
+        if self.lines:
+            offset = self.lines[min(offset, len(self.lines) - 1)]
+        return self.body_line + offset
 
     @property
     def info(self) -> PageInfo:
@@ -288,13 +299,17 @@ class ParsedData:
 
 @dataclass(frozen=True, slots=True)
 class FileRecord:
-    """One output file: the key it was made from and what `stat` said right after writing it."""
+    """One output file: the key it was made from and what `stat` said right after writing it.
+
+    `reads`: for a page, the data files (by name, `data.NAME`) its Markdown and template read,
+    which are part of its key (`cache.data_key`); "*" stands for all of them."""
 
     key: str
     digest: str
     size: int
     mtime_ns: int
     inode: int
+    reads: tuple[str, ...] = ()
 
 
 def url_to_output_path(url: str) -> str:

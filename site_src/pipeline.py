@@ -198,6 +198,7 @@ def render_job(
         project.templates,
         time_limit,
         project.files,
+        site.inputs,
     )
 
 

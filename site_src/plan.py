@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .artifacts import NOT_FOUND, generated_names, generated_pages
-from .cache import BuildCache, page_key, trusted_files
+from .cache import BuildCache, data_key, page_key, trusted_files
 from .config import Config
 from .errors import SiteError, project_path
 from .files import Placed, placed_files
@@ -59,7 +59,8 @@ def make_plan(
         key = page_key(site.digest, project.parsed[page.source].digest)
         out = page.output_path
         old = store.files.get(out)
-        if old is not None and old.key == key and out in trusted and out in store.scans:
+        kept = old is not None and old.key == data_key(key, old.reads, site.inputs)
+        if old is not None and kept and out in trusted and out in store.scans:
             kept_pages[out] = old
         else:
             tasks.append(PageTask(page, project.parsed[page.source].digest, key))

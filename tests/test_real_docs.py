@@ -58,6 +58,21 @@ def test_mkdocs_docs_report_only_real_problems(mkdocs_docs: Path) -> None:
         assert message.startswith(start), message
 
 
+def test_a_stray_jinja_tag_in_imported_docs_is_one_error_naming_the_switch(
+    mkdocs_docs: Path,
+) -> None:
+    """Without `macros: false`, the one `{{ ... }}` MkDocs shows as text is an error at its line."""
+    config = mkdocs_docs / "site.yml"
+    config.write_text(config.read_text().replace("macros: false", "macros: true"))
+    with pytest.raises(BuildFailed) as failed:
+        build_site(config_for(mkdocs_docs), processes=1)
+    (error,) = [e for e in failed.value.errors if "in Markdown" in e.message]
+    assert error.where is not None
+    assert (error.where.path, error.where.line) == ("docs/about/release-notes.md", 1695)
+    assert "'base_url' is undefined" in error.message
+    assert error.hint is not None and "macros: false" in error.hint
+
+
 def test_mkdocs_docs_images_beside_pages_are_published_with_their_size(
     mkdocs_docs: Path,
 ) -> None:
