@@ -62,19 +62,26 @@ class LineText(str):
 # the ids and links html.parser sees. Script and style contents are skipped, as a browser reads
 # them. Most tags carry nothing it reads (<td>, <span class="k">): the expression skips them
 # without a step in Python, which is most of its speed.
-_ATTRS = r"""(?:"[^"]*"|'[^']*'|[^'">])*"""
+_ATTRS = r"""(?:"[^"]*"|'[^']*'|[^'">]++)*+"""
 # An attribute the checker reads, written outside quotes, somewhere in a tag.
 _WANTED = (
-    r"""(?:"[^"]*"|'[^']*'|[^'">])*?(?<=[\s/"'])(?:id|href|src|srcset|poster|action|data)\s*="""
+    r"""(?:"[^"]*"|'[^']*'|[^'">\s/]++|[\s/])*?"""
+    r"""(?<=[\s/"'])(?:id|href|srcset|src|poster|action|data)\s*="""
 )
+# Groups: 1 and 2 a script or style tag's name and attributes, 3 and 4 another tag's name and
+# attributes if it has one the checker reads (3 alone if not); none for comments and the like.
+# A comment or CDATA left open runs to the end of the text, as in a browser (html.parser stops it
+# at the next ">"; both end <!--> and <!---> at once), and so does a tag left open: were they skipped instead, each "<" after them
+# would search to the end again, and the scan would be quadratic.
 _TAG = re.compile(
-    r"<(?:!--.*?-->|!\[CDATA\[.*?\]\]>|[!?][^>]*>"
-    rf"|((?:script|style)(?=[\s/>])|[a-z][^\s/>]*+(?={_WANTED}))({_ATTRS})>"
-    rf"|[a-z][^\s/>]*+[\s/]{_ATTRS}>)",
+    r"<(?:!--(?:-?>|.*?-->|.*)|!\[CDATA\[(?:.*?\]\]>|.*)|[!?][^>]*+>?"
+    rf"|(script|style)(?=[\s/>])({_ATTRS})>"
+    rf"|([a-z][^\s/>]*+)(?:(?={_WANTED})({_ATTRS})|[\s/]{_ATTRS})>"
+    rf"|[a-z][^\s/>]*+{_ATTRS}\Z)",
     re.S | re.I,
 )
 _ATTR = re.compile(r"""([^\s/>=][^\s/>=]*)(?:\s*(=)\s*(?:"([^"]*)"|'([^']*)'|([^\s>]*)))?""")
-_RAW_TEXT = ("script", "style")
+_SCRIPT, _READ = 2, 4  # the `lastindex` of the matches to read
 
 
 def _start_tags(html_text: str) -> Iterator[tuple[str, list[tuple[str, str | None]], int]]:
@@ -83,21 +90,21 @@ def _start_tags(html_text: str) -> Iterator[tuple[str, list[tuple[str, str | Non
     line, seen, position = 1, 0, 0
     while (match := _TAG.search(html_text, position)) is not None:
         position = match.end()
-        name = match.group(1)
-        if name is None:
+        kind = match.lastindex
+        if kind is None or (kind != _READ and kind != _SCRIPT):
             continue
         line += html_text.count("\n", seen, match.start())
         seen = match.start()
-        tag = name.lower()
+        tag = match.group(kind - 1).lower()
         attrs: list[tuple[str, str | None]] = []
-        for attr, equals, quoted, single, bare in _ATTR.findall(match.group(2)):
+        for attr, equals, quoted, single, bare in _ATTR.findall(match.group(kind)):
             # findall gives "" for a group that did not take part: `equals` tells x="" from x.
             value = (quoted or single or bare) if equals else None
             if value and "&" in value:
                 value = unescape(value)
             attrs.append((attr.lower(), value))
         yield tag, attrs, line
-        if tag in _RAW_TEXT:
+        if kind == _SCRIPT:
             close = re.compile(rf"</{tag}\s*>", re.I).search(html_text, position)
             position = close.end() if close else len(html_text)
 

@@ -116,6 +116,7 @@ TRICKY = [
     "<td><p title='a > b' id=bare><p class=\"x\"id=\"after-quote\"><a class='y'href=/q/>",
     '<a hreflang="en" href = "/spaced/" ><object data="/o.svg"></object><form action="/f/">',
     '<video poster="/p.png"></video><a/href="/slash/">s</a><a href="/x/?a=1&amp;b=2" id="">',
+    '<!-->< a href="/z/"><!---><a href="/w/"><!--x--><a href="/v/">',
     '<SCRIPT type="module">document.write(\'<a href="/no/">\')</SCRIPT><A HREF="/yes/">',
 ]
 
