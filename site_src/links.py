@@ -60,35 +60,56 @@ class LineText(str):
         return super().splitlines(True) if keepends else self._splitlines
 
 
-# The scanner runs on every page of every build, so it is a few regular expressions rather than
-# html.parser (which costs as much as a fifth of a build); tests/test_parallel.py checks that both
-# see the same ids and links. Script and style contents are skipped, as a browser reads them.
-_TAG = re.compile(
-    r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<[!?][^>]*>"
-    r"|<([a-zA-Z][^\s/>]*)((?:\"[^\"]*\"|'[^']*'|[^'\">])*)>",
-    re.S,
+# The one HTML scanner: every rendered page, and the raw HTML written in Markdown, go through it.
+# It is a tokenizer of regular expressions, not an HTML parser: the checker needs each link's line
+# (which lexbor's and lxml's trees do not keep) and raw HTML is read as a fragment (where a tree
+# builder drops a <td> outside a table, with its id). tests/test_parallel.py checks that it sees
+# the ids and links html.parser sees. Script and style contents are skipped, as a browser reads
+# them. Most tags carry nothing it reads (<td>, <span class="k">): the expression skips them
+# without a step in Python, which is most of its speed.
+_ATTRS = r"""(?:"[^"]*"|'[^']*'|[^'">]++)*+"""
+# An attribute the checker reads, written outside quotes, somewhere in a tag.
+_WANTED = (
+    r"""(?:"[^"]*"|'[^']*'|[^'">\s/]++|[\s/])*?"""
+    r"""(?<=[\s/"'])(?:id|href|srcset|src|poster|action|data)\s*="""
 )
-_ATTR = re.compile(r"""([^\s/>=][^\s/>=]*)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]*)))?""")
-_RAW_TEXT = ("script", "style")
+# Groups: 1 and 2 a script or style tag's name and attributes, 3 and 4 another tag's name and
+# attributes if it has one the checker reads (3 alone if not); none for comments and the like.
+# A comment or CDATA left open runs to the end of the text, as in a browser (html.parser stops it
+# at the next ">"; both end <!--> and <!---> at once), and so does a tag left open: were they skipped instead, each "<" after them
+# would search to the end again, and the scan would be quadratic.
+_TAG = re.compile(
+    r"<(?:!--(?:-?>|.*?-->|.*)|!\[CDATA\[(?:.*?\]\]>|.*)|[!?][^>]*+>?"
+    rf"|(script|style)(?=[\s/>])({_ATTRS})>"
+    rf"|([a-z][^\s/>]*+)(?:(?={_WANTED})({_ATTRS})|[\s/]{_ATTRS})>"
+    rf"|[a-z][^\s/>]*+{_ATTRS}\Z)",
+    re.S | re.I,
+)
+_ATTR = re.compile(r"""([^\s/>=][^\s/>=]*)(?:\s*(=)\s*(?:"([^"]*)"|'([^']*)'|([^\s>]*)))?""")
+_SCRIPT, _READ = 2, 4  # the `lastindex` of the matches to read
 
 
 def _start_tags(html_text: str) -> Iterator[tuple[str, list[tuple[str, str | None]], int]]:
-    """(tag, attributes, line) of every start tag, attribute values unescaped."""
+    """(tag, attributes, line) of every start tag with an attribute the checker reads, and of
+    every script and style tag; attribute values unescaped."""
     line, seen, position = 1, 0, 0
     while (match := _TAG.search(html_text, position)) is not None:
         position = match.end()
-        name = match.group(1)
-        if name is None:
+        kind = match.lastindex
+        if kind is None or (kind != _READ and kind != _SCRIPT):
             continue
         line += html_text.count("\n", seen, match.start())
         seen = match.start()
-        tag = name.lower()
+        tag = match.group(kind - 1).lower()
         attrs: list[tuple[str, str | None]] = []
-        for attr in _ATTR.finditer(match.group(2)):
-            value = next((v for v in attr.group(2, 3, 4) if v is not None), None)
-            attrs.append((attr.group(1).lower(), None if value is None else unescape(value)))
+        for attr, equals, quoted, single, bare in _ATTR.findall(match.group(kind)):
+            # findall gives "" for a group that did not take part: `equals` tells x="" from x.
+            value = (quoted or single or bare) if equals else None
+            if value and "&" in value:
+                value = unescape(value)
+            attrs.append((attr.lower(), value))
         yield tag, attrs, line
-        if tag in _RAW_TEXT:
+        if kind == _SCRIPT:
             close = re.compile(rf"</{tag}\s*>", re.I).search(html_text, position)
             position = close.end() if close else len(html_text)
 
@@ -360,6 +381,12 @@ def _hint(written: str, severity: Severity, guess: str | None, markdown: bool) -
         return f"Write {fixed} (with the trailing slash), as the page's URL is."
     name = base.split("?")[0].rsplit("/", 1)[-1]
     if "." in name and not name.endswith((".md", ".html")):
+        if markdown:  # raw HTML in a page: Markdown's own syntax would find the file
+            return (
+                f"No file is published at {base}. Raw HTML is written as it is: use Markdown, "
+                "![alt](../static/img/name.png) or [name](name.pdf), which finds the file by its "
+                "path from the .md file, or a file beside the page under content/."
+            )
         return (
             f"No file is published at {base}. Static files are published under content-hashed "
             "names: link them from templates with asset('img/name.png'), which finds the file "

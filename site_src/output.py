@@ -22,7 +22,7 @@ import posixpath
 import secrets
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from itertools import compress
@@ -328,6 +328,7 @@ def publish(
     staging: Path,
     exact: bool,
     cache_dir: Path | None,
+    before_swap: Callable[[Path], None] | None = None,
 ) -> tuple[BuildCache, list[SiteError]]:
     """Put a successful build in place with one atomic rename, so readers never see a mix.
 
@@ -338,7 +339,9 @@ def publish(
     bytes are then left as they are (and keep their old records, under their new keys).
     Everything that can fail (the marker, saving the cache to `cache_dir`) happens before that
     rename, so an error can truthfully say the output folder was not changed; what comes after it
-    only warns. Returns the cache that describes the published output, and the warnings."""
+    only warns. `before_swap` gets the complete staging folder last (the search index reads every
+    page there), and then the whole folder is always swapped. Returns the cache that describes the
+    published output, and the warnings."""
     # Thousands of files kept as they were are the same records: picked out at C speed.
     olds = map(old.files.get, new.files)
     written = list(compress(new.files, map(operator.is_not, new.files.values(), olds)))
@@ -346,7 +349,8 @@ def publish(
         n for n in written if n not in old.files or old.files[n].digest != new.files[n].digest
     ]
     one_file = (
-        exact
+        before_swap is None
+        and exact
         and len(changed) <= 1
         and new.files.keys() >= old.files.keys()
         and len(new.files) == len(old.files.keys() | changed)
@@ -361,6 +365,8 @@ def publish(
         for name, record in new.files.items():
             if old.files.get(name) is record:
                 link_file(staging, name, out_dir / name)
+        if before_swap is not None:
+            before_swap(staging)
     warnings = save_cache(new, cache_dir) if cache_dir is not None else []
     if not one_file:
         return new, warnings + commit(staging, out_dir)

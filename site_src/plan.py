@@ -10,14 +10,16 @@ from dataclasses import dataclass
 from itertools import compress
 
 from .artifacts import NOT_FOUND, generated_names, generated_pages
-from .cache import BuildCache, page_key, trusted_files
+from .cache import BuildCache, data_key, page_key, trusted_files
 from .config import Config
-from .errors import SiteError
+from .errors import SiteError, project_path
+from .files import Placed, placed_files
 from .index import Site, differing
 from .links import PageScan
 from .model import FileRecord
 from .pages import PageTask
 from .sources import Project
+from .theme import asset_source
 from .urls import encode_url
 
 
@@ -58,18 +60,17 @@ def make_plan(
         trusted, exact = trusted_files(store, config.output_dir)
     else:
         trusted, exact = store.files, False
-    same_site = store.index is not None and store.index.site.digest == site.digest
+    last = store.index.site if store.index is not None else None
+    same_site = last is not None and last.digest == site.digest and last.inputs == site.inputs
     outputs = site.outputs or tuple(page.output_path for page in site.pages)
     quick = same_site and trusted is store.files and quick_pages(store, project, site, outputs)
     tasks, kept_pages = quick or ([], {})
     for page, out in [] if quick else zip(site.pages, outputs, strict=True):
         entry = project.parsed[page.source]
         old = store.files.get(out)
-        if same_site and old is not None and entry is store.parsed.get(page.source):
-            key = old.key
-        else:
-            key = page_key(site.digest, entry.digest)
-        if old is not None and old.key == key and out in trusted and out in store.scans:
+        key = page_key(site.digest, entry.digest)
+        kept = old is not None and old.key == data_key(key, old.reads, site.inputs)
+        if old is not None and kept and out in trusted and out in store.scans:
             kept_pages[out] = old
         else:
             tasks.append(PageTask(page, entry.digest, key))
@@ -78,17 +79,18 @@ def make_plan(
     extras_kept = all(
         name in trusted and store.files[name].key == site.extras_digest for name in extras
     ) and all(name in store.scans for name in generated_pages(site.growth))
+    placed = published_files(config, project)
     kept_assets = {
-        a.output: store.files[a.output]
-        for a in project.assets.values()
-        if a.output in trusted and store.files[a.output].key == a.digest
+        item.output: store.files[item.output]
+        for item in placed
+        if item.output in trusted and store.files[item.output].key == item.key
     }
     expected = len(kept_pages) + len(extras) + len(kept_assets)
     untouched = (
         exact
         and not tasks
         and extras_kept
-        and len(kept_assets) == len(project.assets)
+        and len(kept_assets) == len(placed)
         and expected == len(store.files)
     )
     warned = sorted(compress(kept_pages, map(WARNINGS, map(store.scans.__getitem__, kept_pages))))
@@ -105,7 +107,8 @@ def quick_pages(
     """`make_plan`'s split of the pages for a dev server's edit: the same sources as the cache's
     in the same order, under the site digest the cache's files were recorded with, so every
     page whose source entry is the cache's own is kept as it is, and only the others are
-    rendered. Found at C speed rather than page by page; None when it does not apply."""
+    rendered. Found at C speed rather than page by page; None when it does not apply. (The
+    caller has checked that the digest and the values pages read one by one are the same.)"""
     if list(project.parsed) != list(store.parsed) or len(site.place) != len(site.pages):
         return None
     try:
@@ -122,7 +125,7 @@ def quick_pages(
         page, out = site.pages[number], outputs[number]
         entry = changed[page.source]
         key = page_key(site.digest, entry.digest)
-        if kept[out].key != key:
+        if kept[out].key != data_key(key, kept[out].reads, site.inputs):
             del kept[out]
             tasks.append(PageTask(page, entry.digest, key))
     return tasks, kept
@@ -157,3 +160,16 @@ def pages_to_check(
                 rendered.add(out)
                 break
     return rendered & set(scans)
+
+
+def published_files(config: Config, project: Project) -> list[Placed]:
+    """The static files, the content folder's other files, and the variants of large images."""
+    static_dir = config.static_dir
+    return placed_files(
+        project.assets,
+        project.files,
+        lambda logical: asset_source(static_dir, logical),
+        project_path(str(static_dir), str(config.root)),
+        config.content_dir,
+        project_path(str(config.content_dir), str(config.root)),
+    )

@@ -111,6 +111,13 @@ TRICKY = [
     '<style>a::after { content: "<a href=/no/>" }</style><p id="a&amp;b">x</p>',
     '<link rel="canonical" href="https://x/"><link rel="stylesheet" href="/s.css">',
     '<input disabled id="f"><br/><a\nhref="/multi/"\n>x</a><![CDATA[<a href="/cdata/">]]>',
+    # Tags the scanner skips without reading them: no attribute it wants, outside quotes.
+    '<span title="<a href=\'/in-attr/\'>" class="k">x</span><img data-src="/l.png" alt="id=3">',
+    "<td><p title='a > b' id=bare><p class=\"x\"id=\"after-quote\"><a class='y'href=/q/>",
+    '<a hreflang="en" href = "/spaced/" ><object data="/o.svg"></object><form action="/f/">',
+    '<video poster="/p.png"></video><a/href="/slash/">s</a><a href="/x/?a=1&amp;b=2" id="">',
+    '<!-->< a href="/z/"><!---><a href="/w/"><!--x--><a href="/v/">',
+    '<SCRIPT type="module">document.write(\'<a href="/no/">\')</SCRIPT><A HREF="/yes/">',
 ]
 
 

@@ -199,6 +199,10 @@ def test_every_kind_of_edit_serves_what_a_clean_build_makes(sample: Path, tmp_pa
         lambda: write(features, original),
         lambda: write(config, settings.replace("title: Sample", "title: Renamed")),
         lambda: write(features, original + "\nA paragraph under the new config.\n"),
+        lambda: write(content / "notes.txt", "A file beside the pages, published as it is.\n"),
+        lambda: write(features, original + "\nSee [the notes](notes.txt).\n"),
+        lambda: write(content / "notes.txt", "The notes, edited.\n"),
+        lambda: remove(content / "notes.txt") | write(features, original),
     ]
     for number, step in enumerate(steps):
         build(step())

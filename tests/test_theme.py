@@ -81,6 +81,27 @@ def test_a_folder_with_only_content_builds_a_styled_site(tmp_path: Path) -> None
     assert "<loc>https://x.org/guide/</loc>" in (published / "sitemap.xml").read_text()
 
 
+def test_every_theme_page_has_a_description_and_only_an_absolute_canonical(
+    tmp_path: Path,
+) -> None:
+    """Search engines want both (Lighthouse's SEO audits fail a page without a description or
+    with a relative canonical); a bare folder has no description: its first paragraph serves."""
+    root = write_files(tmp_path / "bare", BARE)
+    out = build(root)
+    described = '<meta name="description" content="{}">'
+    home = (out / "index.html").read_text()
+    assert described.format("See the guide.") in home
+    guide = (out / "guide/index.html").read_text()
+    assert described.format("Every section of the guide.") in guide, "front matter wins"
+    assert described.format("Deep text.") in (out / "nested/deep/index.html").read_text()
+    assert 'rel="canonical"' not in home + guide, "no host: no canonical URL to name"
+    published = tmp_path / "published"
+    config = config_for(root, output_dir=str(published), base_url="https://x.org/docs/")
+    build_site(config, processes=1)
+    home = (published / "index.html").read_text()
+    assert '<link rel="canonical" href="https://x.org/docs/">' in home
+
+
 def test_every_theme_page_fits_the_weight_budget(tmp_path: Path) -> None:
     out = build(write_files(tmp_path / "bare", BARE))
     for page in sorted(out.rglob("*.html")):

@@ -4,7 +4,7 @@ Usage (from the repository root): python -m tools.lighthouse [--preset mobile|de
 
 A measurement, not a test: scores on a loopback server with simulated throttling move a few points
 between runs, so they guide work on the templates rather than gate a commit. The site is built fresh
-and served like GitHub Pages under /REPO/; Lighthouse (pinned, run through npx) drives Debian's
+and served like GitHub Pages under /REPO/; Lighthouse (pinned in package.json: npm ci) drives Debian's
 Chromium headless.
 """
 
@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from tools.site_tools import CHROMIUM, CHROMIUM_ARGS, built_and_served, page_paths
+from tools.site_tools import CHROMIUM, CHROMIUM_ARGS, REPO, built_and_served, page_paths
 
-LIGHTHOUSE = "lighthouse@12.2.3"  # 12.x runs on Node 20; 13 wants Node 22
+LIGHTHOUSE = REPO / "node_modules" / ".bin" / "lighthouse"  # 12.2.3: 13 wants Node 22
 CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
 PRESETS = ("mobile", "desktop")
 
@@ -45,9 +45,7 @@ def parse_args() -> argparse.Namespace:
 def lighthouse_command(url: str, preset: str, report: Path) -> list[str]:
     chrome_flags = " ".join(CHROMIUM_ARGS).replace("--headless", "--headless=new")
     command = [
-        "npx",
-        "--yes",
-        LIGHTHOUSE,
+        str(LIGHTHOUSE),
         url,
         "--quiet",
         "--output=json",
@@ -97,6 +95,8 @@ def main() -> None:
     args = parse_args()
     if not CHROMIUM.is_file():
         raise SystemExit(f"{CHROMIUM} not found: apt-get install chromium")
+    if not LIGHTHOUSE.is_file():
+        raise SystemExit(f"{LIGHTHOUSE} not found: npm ci")
     presets = args.preset or list(PRESETS)
     rows: list[Scores] = []
     with built_and_served("/REPO/") as (site_dir, base_url), TemporaryDirectory() as tmp:

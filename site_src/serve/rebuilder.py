@@ -20,6 +20,7 @@ from ..cache import BuildCache, engine_digest
 from ..config import Config
 from ..errors import BROKEN_LINK, BuildFailed, SiteError, sort_problems
 from ..pipeline import build_site
+from .search import SearchJob
 from .wsgi_app import SiteState, Snapshot
 
 
@@ -34,6 +35,7 @@ class Built:
     stylesheets: tuple[str, ...] = ()
     warnings: tuple[SiteError, ...] = ()
     broken_links: tuple[SiteError, ...] = ()
+    search: SearchJob | None = None  # the index to make on demand (serve/search.py)
 
 
 Builder = Callable[[frozenset[Path]], Built]
@@ -121,7 +123,8 @@ class Rebuilder:
             crash = traceback.format_exc()
             outcome = self._failed(previous, changes, started, (bug,))
             return dataclasses.replace(outcome, crash=crash)
-        self._state.finish_build(Snapshot(built.folder, built.base_path, (), built.broken_links))
+        snapshot = Snapshot(built.folder, built.base_path, (), built.broken_links, built.search)
+        self._state.finish_build(snapshot)
         seconds = time.perf_counter() - started
         # A stylesheet swapped in place would leave a stale overlay on the page.
         same_overlay = not previous.errors and shown(previous.broken_links) == shown(
@@ -155,6 +158,8 @@ def site_builder(load: Callable[[], Config], private: Path) -> Builder:
     so a one-page edit re-renders that page (and its dependents) only, and never touches the
     project's on-disk cache, which describes `_site/`, not this private folder. Broken links
     never stop it (whatever `broken_links` says): the newest site is served and they are listed.
+    The search index is left out: the server makes it when it is first asked for
+    (serve/search.py).
     """
     output = private / "site"
     cache = BuildCache(engine_digest())
@@ -179,11 +184,13 @@ def site_builder(load: Callable[[], Config], private: Path) -> Builder:
             write=True,
             cache=cache,
             edited=frozenset(edited) if edited is not None else None,
+            search_index=False,
         )
         edited = set()
         broken = tuple(w for w in result.warnings if w.code == BROKEN_LINK)
         others = tuple(w for w in result.warnings if w.code != BROKEN_LINK)
-        return Built(output, config.base_path, old_css, others, sort_problems(broken))
+        search = SearchJob(result.searchable, config.language) if config.search else None
+        return Built(output, config.base_path, old_css, others, sort_problems(broken), search)
 
     return build
 

