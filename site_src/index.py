@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from .artifacts import reserved_names
 from .cache import digest_of, digest_texts, engine_digest
-from .config import Config
+from .config import Config, portable_repr
 from .errors import Location, SiteError, located
 from .growth import Growth, plan_growth
 from .model import Asset, NavItem, PageInfo, SiteView, UrlMap
@@ -58,7 +58,7 @@ def index_site(config: Config, project: Project) -> tuple[Site, list[SiteError]]
     view = make_site_view(config, pages, nav, growth.sections)
     digest = digest_of(
         engine_digest(),
-        repr(config),
+        portable_repr(config),
         digest_texts(project.templates),
         digest_texts(project.data_files),
         sorted((a.logical, a.digest) for a in project.assets.values()),
