@@ -37,10 +37,9 @@ from .dates import modified
 from .errors import Location, SiteError
 from .feeds import FeedItem, absolute_html, feed_entries, render_feed
 from .growth import Growth
-from .markdown import make_markdown, render_markdown
 from .model import Output, PageInfo, PageView, RenderedBody, SiteView
 from .output import MARKER, MARKER_TEXT
-from .pages import RenderJob
+from .pages import Renderer, RenderJob
 from .render import make_absolute_url, make_environment, render_page, render_template
 from .sections import Section, Sections
 from .sources import read_page_text
@@ -322,11 +321,11 @@ def feed_bodies(
     if not growth.full_sources:
         return {}
     config = job.config
-    md = make_markdown(config.raw_html)
+    renderer = Renderer(job)
     bodies = {}
     for source in growth.full_sources:
-        page = pages[source].with_text(read_page_text(config, source, digests[source]))
-        body, _problems = render_markdown(md, page, job.urls, config.base_path)
+        text = read_page_text(config, source, digests[source])
+        body, _problems = renderer.body(pages[source], text, job.site, job.data)
         bodies[source] = body.html
     return bodies
 

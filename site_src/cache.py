@@ -4,9 +4,11 @@ Every output file has a key, the hash of everything its bytes depend on; a later
 file whose key is unchanged and whose bytes on disk are still the ones the cache recorded. Keys:
 
 - a page: its source bytes + the site digest (the engine's own code, Python and library
-  versions, config, templates, data, static asset hashes, and the site index: every page's
-  title, URL, order and the nav, which any template may show);
-- the generated files (404, sitemap, robots, ...): the site digest alone.
+  versions, config, templates, static asset hashes, and the site index: every page's
+  title, URL, order and the nav, which any template may show) + the data files and the config
+  values (title, description, author, extra) it read when it was last rendered (`data_key`);
+- the generated files (404, sitemap, robots, ...): the site digest, the whole config and every
+  data file.
 
 The cache also keeps each source's parsed front matter and each data file's parsed value (by
 the hash of their bytes, so a no-op build parses no YAML) and each page's link scan (ids + refs, so the link check stays complete when only one
@@ -47,6 +49,7 @@ LIBRARIES = (
     "icalendar",
     "babel",
     "tzdata",
+    "pillow",
 )
 
 
@@ -214,10 +217,26 @@ def page_key(site_digest: str, source_digest: str) -> str:
     return digest_of(site_digest, source_digest)
 
 
-def record_of(path: Path, key: str, digest: str) -> FileRecord:
+def data_key(key: str, reads: Iterable[str], inputs: Mapping[str, str]) -> str:
+    """A page's key with the data files and config values it read (`data.event`, `site.title`):
+    `key` (`page_key`) and the hash of each, "absent" for a name that has none; a name ending
+    in "*" stands for every name it starts (`data.*`: every data file). Recorded with the page
+    (`FileRecord.reads`): if none of them changed, the page reads the same ones again and
+    comes out the same, so it is kept."""
+    names: set[str] = set()
+    for name in reads:
+        if name.endswith("*"):
+            names.update(other for other in inputs if other.startswith(name[:-1]))
+        names.add(name)
+    if not names:
+        return key
+    return digest_of(key, [(name, inputs.get(name, "absent")) for name in sorted(names)])
+
+
+def record_of(path: Path, key: str, digest: str, reads: tuple[str, ...] = ()) -> FileRecord:
     """Stat a file just written (or linked) so a later build can tell whether it was touched."""
     info = os.stat(path)
-    return FileRecord(key, digest, info.st_size, info.st_mtime_ns, info.st_ino)
+    return FileRecord(key, digest, info.st_size, info.st_mtime_ns, info.st_ino, reads)
 
 
 def scan_output(out_dir: Path) -> dict[str, os.stat_result]:

@@ -25,7 +25,7 @@ from .model import FileRecord, FrontMatter, Link, PageInfo, Parsed, ParsedData
 if TYPE_CHECKING:
     from .cache import BuildCache
 
-FORMAT = 6
+FORMAT = 8
 # Free-form front matter is saved only up to this size; a bigger value (a YAML alias bomb, say)
 # is parsed again by the next build instead of being expanded into the cache file.
 VALUE_NODES = 10_000
@@ -132,13 +132,15 @@ def data_value(entry: ParsedData) -> tuple[bool, Any]:
         return False, None
 
 
-def _record_fields(record: FileRecord) -> tuple[str, str, int, int, int]:
-    return (record.key, record.digest, record.size, record.mtime_ns, record.inode)
+def _record_fields(record: FileRecord) -> tuple[str, str, int, int, int, list[str]]:
+    fields = (record.key, record.digest, record.size, record.mtime_ns, record.inode)
+    return (*fields, list(record.reads))
 
 
 def _decode_record(row: Any) -> FileRecord:
-    key, digest, size, mtime_ns, inode = row
-    return FileRecord(_str(key), _str(digest), _int(size), _int(mtime_ns), _int(inode))
+    key, digest, size, mtime_ns, inode, reads = row
+    names = tuple(_str(name) for name in _list(reads))
+    return FileRecord(_str(key), _str(digest), _int(size), _int(mtime_ns), _int(inode), names)
 
 
 def _encode_parsed(entry: Parsed) -> list[Any]:
@@ -161,11 +163,13 @@ def _encode_parsed(entry: Parsed) -> list[Any]:
             meta.lang,
             encode_value(meta.written),
             meta.title_in_content,
-            # Sites that grow: updated, feed, aliases, paginate.
+            # Sites that grow: updated, feed, aliases, paginate, search.
             encode_value(meta.updated),
             meta.feed,
             encode_value(list(meta.aliases)),
             meta.paginate,
+            meta.search,
+            meta.macros,
         ],
         [_encode_error(warning) for warning in entry.warnings],
     ]
@@ -174,7 +178,7 @@ def _encode_parsed(entry: Parsed) -> list[Any]:
 def _decode_parsed(row: Any) -> Parsed:
     digest, size, mtime_ns, (source, url, body_line), meta, warnings = row
     title, description, slug, template, order, draft, date, extra, lines = meta[:9]
-    lang, written, title_in_content, updated, feed, aliases, paginate = meta[9:]
+    lang, written, title_in_content, updated, feed, aliases, paginate, search, macros = meta[9:]
     when, changed = decode_value(date), decode_value(updated)
     for day in (when, changed):
         if day is not None and not isinstance(day, datetime.date):
@@ -198,6 +202,8 @@ def _decode_parsed(row: Any) -> Parsed:
         feed,
         tuple(_list(decode_value(aliases))),
         _int(paginate),
+        _bool(search),
+        _bool(macros),
     )
     page = PageInfo(_str(source), _str(url), front, _int(body_line))
     errors = tuple(_decode_error(item) for item in _list(warnings))

@@ -19,7 +19,7 @@ from .init import create_project
 from .output import Published
 from .pipeline import BuildResult, build_site
 from .scaffold import create_page, plan_page
-from .serve import Event, Listening, ServeOptions, serve
+from .serve import Event, Indexed, Listening, ServeOptions, serve
 from .terminal import (
     Progress,
     actions_annotations,
@@ -287,6 +287,13 @@ def print_serve_event(event: Event, config: Config, quiet: bool, out: TextIO) ->
                 f"Port {event.requested_port} is in use; using port {event.port} instead.", file=out
             )
         print(f"Serving {config.title!r} at {event.url} (Ctrl-C to stop).", file=out, flush=True)
+        return
+    if isinstance(event, Indexed):
+        if event.problem is not None:
+            print(format_text([event.problem]), file=sys.stderr, flush=True)
+        elif not quiet:
+            done = f"Indexed {event.pages} pages for search in {event.seconds * 1000:.0f} ms"
+            print(done, file=out, flush=True)
         return
     if event.crash:
         print(event.crash, file=sys.stderr)

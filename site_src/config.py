@@ -64,10 +64,13 @@ class Config:
     calendar: str | None = None
     drafts: bool = False
     raw_html: bool = True
+    macros: bool = True
     extra: Mapping[str, Any] = field(default_factory=dict)
     timezone: str = "UTC"
+    search: bool = False
     source: str = CONFIG_FILE
     base_url_origin: Location | None = None
+    search_origin: Location | None = None
 
     @property
     def base_path(self) -> str:
@@ -98,8 +101,10 @@ SCHEMA: dict[str, tuple[type | tuple[type, ...], str]] = {
     "calendar": (str, "data file (without .yml) describing an event for an .ics file"),
     "drafts": (bool, "include pages marked draft"),
     "raw_html": (bool, "allow raw HTML in Markdown"),
+    "macros": (bool, "evaluate {{ ... }} and {% ... %} in Markdown (data, components)"),
     "extra": (dict, "free-form values for templates as site.extra"),
     "timezone": (str, "the time zone of dates in front matter, e.g. Asia/Shanghai (default UTC)"),
+    "search": (bool, "index the built site with Pagefind and show a search box (default false)"),
 }
 SOURCE_FOLDERS = ("content_dir", "templates_dir", "static_dir", "data_dir")
 HOST_PATTERN = re.compile(
@@ -154,7 +159,13 @@ def load_config(
     if errors:
         raise BuildFailed(errors)
     where = origins.get("base_url")
-    config = Config(root=root, source=config_file, base_url_origin=where, **values)
+    config = Config(
+        root=root,
+        source=config_file,
+        base_url_origin=where,
+        search_origin=origins.get("search"),
+        **values,
+    )
     _check_folders(config, written, origins)
     return config
 

@@ -40,6 +40,8 @@ FRONT_MATTER_TYPES: dict[str, tuple[type, ...]] = {
     "feed": (bool, str),
     "aliases": (list,),
     "paginate": (int,),
+    "search": (bool,),
+    "macros": (bool,),
 }
 # A BCP 47 language tag as <html lang> takes it: en, zh-Hans, pt-BR, de-CH-1996.
 LANG_PATTERN = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
@@ -286,6 +288,8 @@ def _expected(key: str) -> str:
         "feed": "true, false, summary or full",
         "aliases": "a list of old URLs such as [/old-url/]",
         "paginate": "a whole number",
+        "search": "true or false",
+        "macros": "true or false",
         "extra": "a mapping",
     }.get(key, "text")
 

@@ -229,6 +229,8 @@ def from_jinja_error(exc: BaseException, root: str, fallback: Location) -> SiteE
 ENGINE_OBJECT = re.compile(r"'site_src\.\w+\.(\w+) object'")
 TEMPLATE_NAMES = {
     "SiteView": "site",
+    "SiteReads": "site",
+    "DataReads": "'dict object'",
     "PageView": "page",
     "NavItem": "a nav item",
     "Heading": "a heading",

@@ -22,6 +22,7 @@ from .sections import Entry, Section, Sections, descendants
 ATOM_TYPE = "application/atom+xml"
 # href="/..." or src="/..." (not protocol-relative //) and href="#..." in rendered HTML.
 SITE_ATTRIBUTE = re.compile(r'(\s(?:href|src)=")(/(?!/)|#)')
+SRCSET_ATTRIBUTE = re.compile(r'(\ssrcset=")([^"]*)"')
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +49,15 @@ def absolute_html(html: str, page_url: str) -> str:
     def fix(match: re.Match[str]) -> str:
         return match.group(1) + (origin + "/" if match.group(2) == "/" else page_url + "#")
 
-    return SITE_ATTRIBUTE.sub(fix, html)
+    def fix_srcset(match: re.Match[str]) -> str:
+        candidates = [item.strip() for item in match.group(2).split(",")]
+        fixed = [
+            origin + item if item.startswith("/") and item[1:2] != "/" else item
+            for item in candidates
+        ]
+        return match.group(1) + ", ".join(fixed) + '"'
+
+    return SRCSET_ATTRIBUTE.sub(fix_srcset, SITE_ATTRIBUTE.sub(fix, html))
 
 
 def render_feed(

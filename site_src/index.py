@@ -8,14 +8,17 @@ that is taken).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import PurePath
 
 from .artifacts import reserved_names
-from .cache import digest_of, digest_texts, engine_digest
+from .cache import digest_bytes, digest_of, digest_texts, engine_digest
 from .config import Config, portable_repr
 from .errors import Location, SiteError, located
 from .growth import Growth, plan_growth
+from .macros import TRACKED_CONFIG
 from .model import Asset, NavItem, PageInfo, SiteView, UrlMap
+from .output import UNHASHED
 from .render import make_site_view
 from .sources import Project, source_text
 
@@ -26,7 +29,9 @@ class Site:
 
     `urls` maps every source to its URL, those that failed to load too (their own error is the
     one to fix, so links to them are not reported as well); `digest` covers everything every
-    output depends on but page texts: the engine, config, templates, data, assets and this index.
+    output depends on but page texts, data and the config values in `macros.TRACKED_CONFIG`:
+    the engine, the rest of the config, templates, assets and this index. `inputs`: each data file's and config value's hash (`read_inputs`), for the keys of
+    the pages that read it.
     `growth`: the sections and the files they add (list pages, feeds, redirect pages);
     `extras_digest` the key of the generated files: `digest`, plus the texts of the pages a
     full feed carries.
@@ -39,6 +44,7 @@ class Site:
     digest: str
     growth: Growth = field(default_factory=Growth)
     extras_digest: str = ""
+    inputs: Mapping[str, str] = field(default_factory=dict)
 
 
 def index_site(config: Config, project: Project) -> tuple[Site, list[SiteError]]:
@@ -46,29 +52,51 @@ def index_site(config: Config, project: Project) -> tuple[Site, list[SiteError]]
     problems."""
     pages = [e.page for e in project.parsed.values() if config.drafts or not e.page.meta.draft]
     errors = check_unique_urls(pages, config)
-    errors += output_collisions(pages, project.assets.values(), config)
+    errors += file_collisions(pages, project.assets.values(), project.files, config)
+    assets = [*project.assets.values(), *project.files.values()]
+    errors += output_collisions(pages, assets, config)
     urls = UrlMap({**project.failed, **{page.source: page.url for page in pages}})
     nav, problems = resolve_nav(config, urls)
     errors += problems
     # Sites that grow (growth.py): sections, list pages 2..n, feeds, redirect pages.
-    growth, problems = plan_growth(
-        config, pages, output_owners(pages, project.assets.values(), config)
-    )
+    growth, problems = plan_growth(config, pages, output_owners(pages, assets, config))
     errors += problems
     view = make_site_view(config, pages, nav, growth.sections)
+    # Data and the config values pages read one by one are not in it: a page's key has those
+    # it read (`cache.data_key`).
     digest = digest_of(
         engine_digest(),
-        portable_repr(config),
+        portable_repr(replace(config, title="", description="", author="", extra={})),
         digest_texts(project.templates),
-        digest_texts(project.data_files),
         sorted((a.logical, a.digest) for a in project.assets.values()),
-        view,
+        # Coarse but sure: a page's HTML depends on the files it shows (their hashed names, sizes
+        # and variants), so any change among them renders every page again, as for static files.
+        sorted((f.logical, f.digest) for f in project.files.values()),
+        replace(view, title="", description="", author="", extra={}),
         {page.source: page.url for page in pages},
     )
     bodies = [(source, project.parsed[source].digest) for source in growth.full_sources]
-    extras_digest = digest_of(digest, bodies) if bodies else digest
-    site = Site(tuple(pages), urls, tuple(nav), view, digest, growth, extras_digest)
+    extras_digest = digest_of(
+        digest, portable_repr(config), digest_texts(project.data_files), bodies
+    )
+    inputs = read_inputs(config, project.data_files)
+    site = Site(tuple(pages), urls, tuple(nav), view, digest, growth, extras_digest, inputs)
     return site, errors
+
+
+def read_inputs(config: Config, files: Mapping[str, bytes]) -> dict[str, str]:
+    """The hash of each value a page may read one by one, by the name `macros` records it
+    under: `data.NAME` for data/NAME.yml, `site.title`, `site.extra.KEY`..."""
+    inputs = {
+        "data." + PurePath(name).stem: digest_bytes(raw)
+        for name, raw in files.items()
+        if PurePath(name).suffix in (".yml", ".yaml")
+    }
+    for name in TRACKED_CONFIG:
+        if name != "extra":
+            inputs["site." + name] = digest_of(getattr(config, name))
+    inputs.update({f"site.extra.{key}": digest_of(value) for key, value in config.extra.items()})
+    return inputs
 
 
 def check_unique_urls(pages: Sequence[PageInfo], config: Config) -> list[SiteError]:
@@ -117,14 +145,57 @@ def output_collisions(
     return errors
 
 
+def file_collisions(
+    pages: Sequence[PageInfo],
+    assets: Iterable[Asset],
+    files: Mapping[str, Asset],
+    config: Config,
+) -> list[SiteError]:
+    """Files of the content folder that would be published where a page, a static file or a
+    generated file is (say content/index.html beside content/index.md): one would silently
+    replace the other."""
+    owners = output_owners(pages, assets, config)
+    content_root = config.content_dir.relative_to(config.root).as_posix()
+    errors = []
+    for name, file in sorted(files.items()):
+        parts = file.output.split("/")
+        clash = next(
+            (
+                path
+                for path in ["/".join(parts[:depth]) for depth in range(1, len(parts) + 1)]
+                if path in owners
+            ),
+            None,
+        )
+        if clash == "CNAME" and not config.cname:
+            continue  # a CNAME file in the content folder, as GitHub Pages and MkDocs read it
+        if clash is not None:
+            errors.append(
+                SiteError(
+                    f"this file would be published as {clash}, which is the {owners[clash]}",
+                    Location(f"{content_root}/{name}"),
+                    "Rename or move the file: files beside the pages are published at their "
+                    "own path under the site.",
+                )
+            )
+    return errors
+
+
 def output_owners(
     pages: Sequence[PageInfo], assets: Iterable[Asset], config: Config
 ) -> dict[str, str]:
-    """Every output path a page, static file or generated file takes, and what takes it."""
+    """Every output path a page, static file, content file or generated file takes, and what
+    takes it."""
     owners = reserved_names(config.calendar)
-    owners.update({asset.output: f"static file {asset.logical}" for asset in assets})
+    owners.update({asset.output: _file_kind(asset, config) for asset in assets})
     owners.update({page.output_path: f"page {page.source}" for page in pages})
     return owners
+
+
+def _file_kind(asset: Asset, config: Config) -> str:
+    if asset.output == asset.logical and asset.logical not in UNHASHED:
+        return f"file {config.content_dir.relative_to(config.root).as_posix()}/{asset.logical}"
+    return f"static file {asset.logical}"
 
 
 def url_problem(

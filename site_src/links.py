@@ -337,6 +337,12 @@ def _hint(written: str, severity: Severity, guess: str | None, markdown: bool) -
         return f"Write {fixed} (with the trailing slash), as the page's URL is."
     name = base.split("?")[0].rsplit("/", 1)[-1]
     if "." in name and not name.endswith((".md", ".html")):
+        if markdown:  # raw HTML in a page: Markdown's own syntax would find the file
+            return (
+                f"No file is published at {base}. Raw HTML is written as it is: use Markdown, "
+                "![alt](../static/img/name.png) or [name](name.pdf), which finds the file by its "
+                "path from the .md file, or a file beside the page under content/."
+            )
         return (
             f"No file is published at {base}. Static files are published under content-hashed "
             "names: link them from templates with asset('img/name.png'), which finds the file "

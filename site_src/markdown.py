@@ -1,6 +1,7 @@
 """Markdown to HTML with markdown-it-py: CommonMark plus GitHub's habits (tables, task lists,
 autolinks, alerts), footnotes, definition lists, attributes, heading anchors, typographic quotes and
-Pygments highlighting; links to .md sources become site URLs.
+Pygments highlighting; links to .md sources become site URLs, and images and links to files
+their published files (`files.py`); an image alone in its paragraph with a title is a figure.
 
 `render_markdown` is pure: the same page and URL map always give the same HTML.
 """
@@ -31,6 +32,7 @@ from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from .errors import SiteError, located
+from .files import PageFiles, SiteFiles, figures
 from .links import LineText, scan_html
 from .model import Heading, Link, Page, RenderedBody, UrlMap
 
@@ -40,6 +42,9 @@ HEADING_ATTRS = re.compile(r"\s*\{((?:\s*[#.][\w:-]+)+)\s*\}\s*$")
 # caught by the link checker's duplicate-id check.
 UNTRUSTED_ATTRS = ("class", "id")
 SAFE_ID = re.compile(r"[\w:-]+")
+# `**term**{ #id }` or `{: .class }` right after emphasis, as Python-Markdown's attr_list (MkDocs)
+# writes an anchor on a term: ids and classes only, so it is as safe as `{#id}` on a heading.
+EMPHASIS_ATTRS = re.compile(r"\{:?\s*((?:[#.][\w:-]+\s*)+)\}")
 
 
 def make_markdown(raw_html: bool = True) -> MarkdownIt:
@@ -54,12 +59,14 @@ def make_markdown(raw_html: bool = True) -> MarkdownIt:
     md.use(attrs_block_plugin, allowed=allowed)
     md.use(deflist_plugin).use(gfm_autolink_plugin).use(tasklists_plugin, label=True)
     md.core.ruler.push("heading_attrs", _heading_attrs)
+    md.core.ruler.push("emphasis_attrs", _emphasis_attrs)
     if not raw_html:
         md.core.ruler.push("untrusted_ids", _untrusted_ids)
     md.core.ruler.push("heading_ids", _heading_ids)
     md.use(anchors_plugin, min_level=1, max_level=6, permalink=True, permalinkSymbol="#")
     md.core.ruler.push("anchor_labels", _anchor_labels)
     md.core.ruler.push("alert_roles", _alert_roles)
+    md.core.ruler.push("figures", figures)
     return md
 
 
@@ -112,6 +119,43 @@ def _heading_attrs(state: StateCore) -> None:
             else:
                 classes = str(token.attrGet("class") or "")
                 token.attrSet("class", f"{classes} {item[1:]}".strip())
+
+
+def _emphasis_attrs(state: StateCore) -> None:
+    """Move a `{ #id .class }` written right after `**strong**` or `*emphasis*` onto it (the
+    attrs plugin only knows links, images, code and spans)."""
+    for token in state.tokens:
+        children = token.children or []
+        for index, child in enumerate(children[1:], start=1):
+            closing = children[index - 1]
+            if child.type != "text" or closing.type not in ("strong_close", "em_close"):
+                continue
+            match = EMPHASIS_ATTRS.match(child.content)
+            if match is None:
+                continue
+            opening = _opening(children, index - 1)
+            if opening is None:
+                continue
+            child.content = child.content[match.end() :]
+            for item in match.group(1).split():
+                if item.startswith("#"):
+                    opening.attrSet("id", item[1:])
+                else:
+                    classes = str(opening.attrGet("class") or "")
+                    opening.attrSet("class", f"{classes} {item[1:]}".strip())
+
+
+def _opening(children: Sequence[Token], closing: int) -> Token | None:
+    """The token that opens the one at `closing` (nested emphasis of the same kind counted)."""
+    kind, depth = children[closing].type.removesuffix("_close"), 0
+    for child in reversed(children[:closing]):
+        if child.type == f"{kind}_close":
+            depth += 1
+        elif child.type == f"{kind}_open":
+            if depth == 0:
+                return child
+            depth -= 1
+    return None
 
 
 def heading_slug(text: str) -> str:
@@ -191,12 +235,13 @@ def _dropped_attrs(tokens: Sequence[Token], page: Page) -> list[SiteError]:
     lines = text.lines
     columns = _Columns(text)
     for token in tokens:
-        line = page.body_line + (token.map[0] if token.map else 0)
+        offset = token.map[0] if token.map else 0
+        line = page.line_at(offset)
         found = [(name, value, _attr_line(lines, line, name)) for name, value in _dropped(token)]
         for child in token.children or []:
             if child.type in ("softbreak", "hardbreak"):
-                line += 1
-            found += [(name, value, line) for name, value in _dropped(child)]
+                offset += 1
+            found += [(name, value, page.line_at(offset)) for name, value in _dropped(child)]
         for name, value, at in found:
             why = (
                 f"id {str(value)!r} is not a plain name (letters, digits, '-', '_', ':')"
@@ -257,25 +302,30 @@ def _plain_text(children: Sequence[Token]) -> str:
 
 
 def render_markdown(
-    md: MarkdownIt, page: Page, urls: UrlMap, base_path: str
+    md: MarkdownIt, page: Page, urls: UrlMap, base_path: str, files: SiteFiles | None = None
 ) -> tuple[RenderedBody, list[SiteError]]:
-    """Render a page body; rewrite .md and root-relative links; report .md links that go nowhere."""
+    """Render a page body; rewrite .md and root-relative links; report .md links that go nowhere.
+
+    With the site's `files`, images and links to files are written as their published URLs
+    (`files.PageFiles`), and a missing one is reported here, where its line is known."""
     env: dict[str, object] = {}
     tokens = md.parse(page.markdown, env)
     links: list[Link] = []
     errors: list[SiteError] = []
     toc: list[Heading] = []
     columns = _Columns(LineText(page.text))
+    shown = None if files is None else PageFiles(files, page, base_path, columns.text)
     for index, token in enumerate(tokens):
-        line = page.body_line + (token.map[0] if token.map else 0)
+        first = token.map[0] if token.map else 0
         if token.type == "heading_open" and token.attrGet("id"):
             title = _plain_text(tokens[index + 1].children or [])
             toc.append(Heading(int(token.tag[1]), str(token.attrGet("id")), title))
         elif token.type == "inline":
-            _inline_links(token, line, page, urls, base_path, links, errors, columns)
+            _inline_links(token, first, page, urls, base_path, links, errors, columns, shown)
         elif token.type == "html_block":
             links.extend(
-                Link(href, line + offset) for href, offset in raw_html_links(token.content)
+                Link(href, page.line_at(first + offset))
+                for href, offset in raw_html_links(token.content)
             )
     if not md.options["html"]:
         errors += _dropped_attrs(tokens, page)
@@ -283,27 +333,36 @@ def render_markdown(
     unresolved = frozenset(
         link.href for link in links if link.href.endswith(".md") or ".md#" in link.href
     )
+    if shown is not None:
+        errors += shown.problems
+        unresolved |= shown.missing
     return RenderedBody(page.source, html_text, tuple(toc), tuple(links), unresolved), errors
 
 
 def _inline_links(
     inline: Token,
-    line: int,
+    offset: int,
     page: Page,
     urls: UrlMap,
     base_path: str,
     links: list[Link],
     errors: list[SiteError],
     columns: _Columns,
+    shown: PageFiles | None = None,
 ) -> None:
+    """Rewrite and record the links of one inline token; `offset` is its first line in the
+    body (`page.line_at` gives the file's line)."""
     for child in inline.children or []:
+        line = page.line_at(offset)
         if child.type in ("softbreak", "hardbreak"):
-            line += 1
+            offset += 1
         elif child.type in ("link_open", "image"):
             attr = "href" if child.type == "link_open" else "src"
             href = str(child.attrGet(attr) or "")
-            new = rewrite_link(href, page.source, urls, base_path, page.url)
             column = columns.of(line, href)
+            new = None if shown is None else shown.resolve(child, href, line, column)
+            if new is None:
+                new = rewrite_link(href, page.source, urls, base_path, page.url)
             if new is None:
                 errors.append(_missing_source(href, page, columns.text, line, column, urls))
             child.attrSet(attr, href if new is None else new)
@@ -311,7 +370,8 @@ def _inline_links(
             links.append(Link(href if new is None else new, line, column, written))
         elif child.type == "html_inline":
             links.extend(
-                Link(href, line + offset) for href, offset in raw_html_links(child.content)
+                Link(href, page.line_at(offset + extra))
+                for href, extra in raw_html_links(child.content)
             )
 
 

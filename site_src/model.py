@@ -50,6 +50,9 @@ class FrontMatter:
     feed: bool | str = False
     aliases: tuple[str, ...] = ()
     paginate: int = 10
+    search: bool = True  # false: left out of the site's search index (search.py)
+    # False: the page's Markdown is not evaluated as a Jinja template (macros.py).
+    macros: bool = True
 
 
 class _PageFacts:
@@ -105,6 +108,15 @@ class Page(_PageFacts):
     markdown: str
     body_line: int
     text: str
+    # When `markdown` went through Jinja (macros.py) and has more or fewer lines than the file:
+    # for each of its lines, the line of the body it came from (0-based).
+    lines: tuple[int, ...] = ()
+
+    def line_at(self, offset: int) -> int:
+        """The file's line (1-based) of the body's line `offset` (0-based)."""
+        if self.lines:
+            offset = self.lines[min(offset, len(self.lines) - 1)]
+        return self.body_line + offset
 
     @property
     def info(self) -> PageInfo:
@@ -177,12 +189,28 @@ class NavItem:
 
 
 @dataclass(frozen=True, slots=True)
+class ImageInfo:
+    """What a page needs to know of a raster image it shows: its real size (so the browser
+    reserves the space before the bytes arrive), whether it can be resized, or why it cannot be
+    read (reported at the Markdown line that uses it, not for a file nothing shows)."""
+
+    width: int = 0
+    height: int = 0
+    format: str = ""
+    animated: bool = False
+    problem: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Asset:
-    """A static file: where it is on disk and where it goes, with its content hash in the name."""
+    """A static file, or a file beside the pages in the content folder: its path under that
+    folder, where it is published (static files with their content hash in the name, content
+    files at their own path), its hash, and its size if it is a raster image."""
 
     logical: str
     output: str
     digest: str
+    image: ImageInfo | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,6 +238,7 @@ class PageView:
     next: Any = None
     pager: Any = None
     feed_url: str | None = None
+    search: bool = True  # in the search index (front matter `search: false` leaves it out)
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,6 +255,7 @@ class SiteView:
     pages: tuple[PageView, ...]
     extra: Mapping[str, Any]
     sections: Sections = field(default_factory=lambda: _no_sections())  # sections.py
+    search: bool = False  # site.yml's `search`: the theme shows its search box
 
 
 def _no_sections() -> Sections:
@@ -269,13 +299,17 @@ class ParsedData:
 
 @dataclass(frozen=True, slots=True)
 class FileRecord:
-    """One output file: the key it was made from and what `stat` said right after writing it."""
+    """One output file: the key it was made from and what `stat` said right after writing it.
+
+    `reads`: for a page, the data files (by name, `data.NAME`) its Markdown and template read,
+    which are part of its key (`cache.data_key`); "*" stands for all of them."""
 
     key: str
     digest: str
     size: int
     mtime_ns: int
     inode: int
+    reads: tuple[str, ...] = ()
 
 
 def url_to_output_path(url: str) -> str:

@@ -21,7 +21,7 @@ import posixpath
 import secrets
 import shutil
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -326,6 +326,7 @@ def publish(
     staging: Path,
     exact: bool,
     cache_dir: Path | None,
+    before_swap: Callable[[Path], None] | None = None,
 ) -> tuple[BuildCache, list[SiteError]]:
     """Put a successful build in place with one atomic rename, so readers never see a mix.
 
@@ -336,12 +337,19 @@ def publish(
     bytes are then left as they are (and keep their old records, under their new keys).
     Everything that can fail (the marker, saving the cache to `cache_dir`) happens before that
     rename, so an error can truthfully say the output folder was not changed; what comes after it
-    only warns. Returns the cache that describes the published output, and the warnings."""
+    only warns. `before_swap` gets the complete staging folder last (the search index reads every
+    page there), and then the whole folder is always swapped. Returns the cache that describes the
+    published output, and the warnings."""
     written = [name for name, record in new.files.items() if old.files.get(name) is not record]
     changed = [
         n for n in written if n not in old.files or old.files[n].digest != new.files[n].digest
     ]
-    one_file = exact and len(changed) <= 1 and set(new.files) == set(old.files) | set(changed)
+    one_file = (
+        before_swap is None
+        and exact
+        and len(changed) <= 1
+        and set(new.files) == set(old.files) | set(changed)
+    )
     if one_file:
         files = dict(new.files)
         for name in written:
@@ -352,6 +360,8 @@ def publish(
         for name, record in new.files.items():
             if old.files.get(name) is record:
                 link_file(staging, name, out_dir / name)
+        if before_swap is not None:
+            before_swap(staging)
     warnings = save_cache(new, cache_dir) if cache_dir is not None else []
     if not one_file:
         return new, warnings + commit(staging, out_dir)

@@ -9,20 +9,25 @@ page's source themselves and check it against the hash the parent planned with.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .cache import digest_bytes, record_of
+from .cache import data_key, digest_bytes, record_of
 from .config import Config
-from .errors import SiteError
+from .errors import SiteError, project_path
+from .files import SiteFiles
 from .links import PageScan, check_links, cross_page_refs, scan_html
+from .macros import expand_page, markdown_environment, recorders, uses_macros
 from .markdown import make_markdown, render_markdown
-from .model import Asset, FileRecord, PageInfo, SiteView, UrlMap
+from .model import Asset, FileRecord, PageInfo, RenderedBody, SiteView, UrlMap
 from .output import write_file
 from .parallel import run_in_workers
-from .render import TemplateTimeout, make_environment, render_page
+from .render import TemplateTimeout, make_environment, page_view, render_page
+from .sections import page_context
 from .sources import read_page_text
+
+BodyResult = tuple[RenderedBody, list[SiteError]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +35,8 @@ class RenderJob:
     """What every page of one build shares; sent to each worker once.
 
     `urls`: the one page-to-URL map (every source, those that failed to load too); `files`: every
-    path the output will hold, so links are checked as pages render."""
+    path the output will hold, so links are checked as pages render; `inputs`: each data file's
+    and config value's hash, for the key of a page that reads it (`cache.data_key`)."""
 
     config: Config
     assets: Mapping[str, Asset]
@@ -41,12 +47,15 @@ class RenderJob:
     files: frozenset[str]
     templates: Mapping[str, str]
     time_limit: float = 0
+    content_files: Mapping[str, Asset] = field(default_factory=dict)
+    inputs: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
 class PageTask:
-    """One page to render: its parsed front matter, source hash and cache key. Without its
-    text: the worker reads the source again and checks it against `source_digest`."""
+    """One page to render: its parsed front matter, source hash and cache key (before the data
+    it reads, `cache.data_key`). Without its text: the worker reads the source again and checks
+    it against `source_digest`."""
 
     page: PageInfo
     source_digest: str
@@ -73,16 +82,38 @@ class Renderer:
         self.job = job
         self.md = make_markdown(job.config.raw_html)
         self.env = make_environment(job.config, job.assets)
+        self.files = site_files(job)
+        self.md_env = markdown_environment(self.env)
+
+    def body(
+        self, info: PageInfo, text: str, site: SiteView, data: Mapping[str, Any]
+    ) -> BodyResult:
+        """A page's Markdown rendered, after its Jinja (`macros`) unless switched off."""
+        job = self.job
+        page = info.with_text(text)
+        expanded = None
+        if job.config.macros and info.meta.macros and uses_macros(page.markdown):
+            view = page_view(info, None)
+            view = replace(view, **page_context(job.site.sections, info.url, info.source))
+            context = {"site": site, "page": view, "data": data}
+            root = str(job.config.root)
+            expanded = expand_page(
+                self.md, self.md_env, self.env, page, context, root, job.time_limit
+            )
+            page = expanded.page
+        body, problems = render_markdown(self.md, page, job.urls, job.config.base_path, self.files)
+        return (expanded.restore(body) if expanded else body), problems
 
     def render_one(self, task: PageTask) -> PageResult:
         """Read, render, scan and (if building) write one page."""
         job, info = self.job, task.page
+        site, data, reads = recorders(job.site, job.data)
         try:
-            page = info.with_text(read_page_text(job.config, info.source, task.source_digest))
-            body, problems = render_markdown(self.md, page, job.urls, job.config.base_path)
+            text = read_page_text(job.config, info.source, task.source_digest)
+            body, problems = self.body(info, text, site, data)
             errors = [problem for problem in problems if problem.severity == "error"]
             warnings = tuple(problem for problem in problems if problem.severity == "warning")
-            html = render_page(self.env, job.config, job.site, job.data, info, body, job.time_limit)
+            html = render_page(self.env, job.config, site, data, info, body, job.time_limit)
         except SiteError as error:
             stop = isinstance(error, TemplateTimeout)
             return PageResult(info.output_path, None, (error,), None, stop)
@@ -98,9 +129,21 @@ class Renderer:
             return PageResult(info.output_path, scan, tuple(errors), None)
         raw = html.encode("utf-8")
         target = write_file(job.staging, info.output_path, raw)
-        return PageResult(
-            info.output_path, scan, (), record_of(target, task.key, digest_bytes(raw))
-        )
+        read = tuple(sorted(reads))
+        record = record_of(target, data_key(task.key, read, job.inputs), digest_bytes(raw), read)
+        return PageResult(info.output_path, scan, (), record)
+
+
+def site_files(job: RenderJob) -> SiteFiles:
+    """The files this build's Markdown can name (static and content files) and every output."""
+    config = job.config
+    return SiteFiles(
+        job.assets,
+        job.content_files,
+        project_path(str(config.static_dir), str(config.root)),
+        project_path(str(config.content_dir), str(config.root)),
+        job.files,
+    )
 
 
 def page_renderer(job: RenderJob) -> Callable[[PageTask], PageResult]:

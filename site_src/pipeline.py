@@ -5,7 +5,8 @@
     plan    plan.make_plan          what the incremental cache lets the build keep
     render  render_site             pages on every core, the generated files, the static files,
                                     then every link of the whole site checked against the site
-    publish output.publish          the staging folder swapped in with one atomic rename
+    publish output.publish          the staging folder swapped in with one atomic rename (with
+                                    `search: true`, after the search index is written into it)
 
 Each stage takes values and returns values and its problems; the build fails with all of them
 together, and a failed build never touches the output folder.
@@ -21,6 +22,7 @@ Either way the output is byte-identical to a clean build.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -34,7 +36,8 @@ from .cache import (
     verified_output,
 )
 from .config import Config, absolute_base_problem
-from .errors import BuildFailed, SiteError
+from .errors import BuildFailed, Location, SiteError
+from .files import Placed, make_variant
 from .index import Site, index_site
 from .links import PageScan, check_links, cross_page_refs, scan_html
 from .model import FileRecord, url_to_output_path
@@ -50,9 +53,9 @@ from .output import (
 )
 from .pages import RenderJob, render_pages
 from .parallel import worker_count
-from .plan import Plan, make_plan, pages_to_check
+from .plan import Plan, make_plan, pages_to_check, published_files
+from .search import Searchable, collision_problem, missing_problem, searchable, write_index
 from .sources import Project, read_project
-from .theme import asset_source
 
 # Seconds a template may spend on one page: far beyond any real page, short enough that an
 # endless loop stops the build instead of hanging it.
@@ -65,7 +68,8 @@ class BuildResult:
 
     `changed` lists output paths whose bytes differ from the previous output folder (added,
     removed or rewritten), so a dev server can tell a stylesheet-only change from a page change;
-    `rendered` lists the pages rendered by this build (the rest were kept from the cache).
+    `rendered` lists the pages rendered by this build (the rest were kept from the cache);
+    `searchable` the pages a search index covers (none when search is off).
     """
 
     pages: int
@@ -77,6 +81,7 @@ class BuildResult:
     changed: tuple[str, ...] = ()
     rendered: tuple[str, ...] = ()
     cache_note: str = ""
+    searchable: tuple[Searchable, ...] = ()
 
 
 def build_site(
@@ -88,6 +93,7 @@ def build_site(
     processes: int | None = None,
     edited: frozenset[Path] | None = None,
     time_limit: float = PAGE_TIME_LIMIT,
+    search_index: bool = True,
 ) -> BuildResult:
     """Build the site; raise BuildFailed listing every error, leaving the output untouched.
 
@@ -102,6 +108,8 @@ def build_site(
     recorded, so a one-page edit costs no walk over every file. None checks everything.
     `time_limit`: seconds a template may take to render one page before the build stops with an
     error at the template line it was running (an endless loop would otherwise hang the build).
+    `search_index=False` leaves out the search index of a site with `search: true` (the dev
+    server makes it on demand instead; `BuildResult.searchable` says what it covers).
     """
     started = time.perf_counter()
     loaded = cache if cache is not None else BuildCache.load(config.cache_dir, config.root)
@@ -114,6 +122,7 @@ def build_site(
     # About what a successful build publishes, so it is not repeated in a failure's report.
     published = [problem for problem in [absolute_base_problem(config)] if problem is not None]
     errors = read_errors + site_errors + (warnings + published if strict else [])
+    found = searchable(config, site.pages)
     if plan.untouched and not errors:
         files = len(set(store.files) - {MARKER}) if write else 0
         seconds, output = time.perf_counter() - started, config.output_dir if write else None
@@ -122,10 +131,14 @@ def build_site(
                 loaded, store, project, config.cache_dir if cache is None else None
             )
         notes = tuple(warnings + published)
-        return BuildResult(len(site.pages), len(project.assets), files, seconds, notes, output)
+        return BuildResult(
+            len(site.pages), len(project.assets), files, seconds, notes, output, searchable=found
+        )
     errors += output_folder_problems(config.output_dir, config.root)
+    errors += [p for p in [missing_problem(config)] if p is not None]
     staging = open_staging(config.output_dir) if write and not errors else None
     job = render_job(config, project, site, staging, time_limit)
+    errors += [p for p in [collision_problem(config, job.files)] if p is not None]
     late: list[SiteError] = []
     with removed_on_failure(staging, config.output_dir):
         made = render_site(job, store, project, site, plan, processes)
@@ -136,7 +149,8 @@ def build_site(
         new = made.cache
         if staging is not None:
             saved_in = None if cache is not None else config.cache_dir
-            new, late = publish(config.output_dir, store, new, staging, plan.exact, saved_in)
+            index = index_hook(config, found) if search_index else None
+            new, late = publish(config.output_dir, store, new, staging, plan.exact, saved_in, index)
     changed = changed_paths(store.files, new.files) if write else []
     if write:
         loaded.replace(new)
@@ -150,6 +164,7 @@ def build_site(
         tuple(changed),
         tuple(task.page.output_path for task in plan.tasks),
         loaded.note,
+        found,
     )
 
 
@@ -163,6 +178,21 @@ def keep_verified(
     return save_cache(loaded, cache_dir) if cache_dir is not None else []
 
 
+def index_hook(config: Config, pages: tuple[Searchable, ...]) -> Callable[[Path], None] | None:
+    """What writes the search index into the staging folder before it is swapped in (None
+    when search is off, so nothing of Pagefind is imported or run)."""
+    if not config.search:
+        return None
+
+    def index(folder: Path) -> None:
+        try:
+            write_index(folder, pages, config.language)
+        except SiteError as error:
+            raise BuildFailed([error]) from None
+
+    return index
+
+
 def render_job(
     config: Config, project: Project, site: Site, staging: Path | None, time_limit: float
 ) -> RenderJob:
@@ -172,7 +202,7 @@ def render_job(
     generated = generated_names(config, site.growth)
     files = frozenset(
         [*(page.output_path for page in site.pages), *generated, *claimed]
-        + [asset.output for asset in project.assets.values()]
+        + [placed.output for placed in published_files(config, project)]
     )
     return RenderJob(
         config,
@@ -184,6 +214,8 @@ def render_job(
         files,
         project.templates,
         time_limit,
+        project.files,
+        site.inputs,
     )
 
 
@@ -222,8 +254,11 @@ def render_site(
     files.update(records)
     scans.update(generated_scans)
     errors += problems
-    files.update(place_assets(job, plan))
-    names |= {*generated_names(job.config, site.growth), *(a.output for a in job.assets.values())}
+    placed = published_files(job.config, project)
+    records, problems = place_assets(job, plan, placed)
+    files.update(records)
+    errors += problems
+    names |= {*generated_names(job.config, site.growth), *(item.output for item in placed)}
     generated = generated_pages(site.growth)
     only = pages_to_check(job.config, store, scans, plan, names, generated)
     config = job.config
@@ -270,15 +305,30 @@ def render_generated(
     return records, scans, errors
 
 
-def place_assets(job: RenderJob, plan: Plan) -> dict[str, FileRecord]:
-    """Static files under their hashed names: kept if unchanged (`publish` links them into
-    place), copied otherwise."""
-    records = {}
-    for asset in job.assets.values():
-        if asset.output in plan.kept_assets:
-            records[asset.output] = plan.kept_assets[asset.output]
-        elif job.staging is not None:
-            source = asset_source(job.config.static_dir, asset.logical)
-            target = copy_file(job.staging, asset.output, source)
-            records[asset.output] = record_of(target, asset.digest, asset.digest)
-    return records
+def place_assets(
+    job: RenderJob, plan: Plan, placed: list[Placed]
+) -> tuple[dict[str, FileRecord], list[SiteError]]:
+    """Static files under their hashed names, content files at their own path and variants of
+    large images: kept if unchanged (`publish` links them into place), copied otherwise (a
+    variant from the cache folder, where it is made the first time it is needed)."""
+    records: dict[str, FileRecord] = {}
+    errors: list[SiteError] = []
+    for item in placed:
+        if item.output in plan.kept_assets:
+            records[item.output] = plan.kept_assets[item.output]
+            continue
+        if job.staging is None:
+            continue
+        source = item.source
+        if item.width:
+            try:
+                source = make_variant(source, item.asset, item.width, job.config.cache_dir)
+            except (OSError, ValueError) as exc:
+                hint = "Open the image in an editor and export it again."
+                message = f"this image cannot be resized: {exc}"
+                errors.append(SiteError(message, Location(item.origin), hint))
+                continue
+        target = copy_file(job.staging, item.output, source)
+        digest = item.key if item.width else item.asset.digest
+        records[item.output] = record_of(target, item.key, digest)
+    return records, errors

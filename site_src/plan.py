@@ -8,14 +8,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .artifacts import NOT_FOUND, generated_names, generated_pages
-from .cache import BuildCache, page_key, trusted_files
+from .cache import BuildCache, data_key, page_key, trusted_files
 from .config import Config
-from .errors import SiteError
+from .errors import SiteError, project_path
+from .files import Placed, placed_files
 from .index import Site
 from .links import PageScan
 from .model import FileRecord
 from .pages import PageTask
 from .sources import Project
+from .theme import asset_source
 from .urls import encode_url
 
 
@@ -57,7 +59,8 @@ def make_plan(
         key = page_key(site.digest, project.parsed[page.source].digest)
         out = page.output_path
         old = store.files.get(out)
-        if old is not None and old.key == key and out in trusted and out in store.scans:
+        kept = old is not None and old.key == data_key(key, old.reads, site.inputs)
+        if old is not None and kept and out in trusted and out in store.scans:
             kept_pages[out] = old
         else:
             tasks.append(PageTask(page, project.parsed[page.source].digest, key))
@@ -66,17 +69,18 @@ def make_plan(
     extras_kept = all(
         name in trusted and store.files[name].key == site.extras_digest for name in extras
     ) and all(name in store.scans for name in generated_pages(site.growth))
+    placed = published_files(config, project)
     kept_assets = {
-        a.output: store.files[a.output]
-        for a in project.assets.values()
-        if a.output in trusted and store.files[a.output].key == a.digest
+        item.output: store.files[item.output]
+        for item in placed
+        if item.output in trusted and store.files[item.output].key == item.key
     }
     expected = len(kept_pages) + len(extras) + len(kept_assets)
     untouched = (
         exact
         and not tasks
         and extras_kept
-        and len(kept_assets) == len(project.assets)
+        and len(kept_assets) == len(placed)
         and expected == len(store.files)
     )
     warnings = tuple(w for out in sorted(kept_pages) for w in store.scans[out].warnings)
@@ -112,3 +116,16 @@ def pages_to_check(
                 rendered.add(out)
                 break
     return rendered & set(scans)
+
+
+def published_files(config: Config, project: Project) -> list[Placed]:
+    """The static files, the content folder's other files, and the variants of large images."""
+    static_dir = config.static_dir
+    return placed_files(
+        project.assets,
+        project.files,
+        lambda logical: asset_source(static_dir, logical),
+        project_path(str(static_dir), str(config.root)),
+        config.content_dir,
+        project_path(str(config.content_dir), str(config.root)),
+    )

@@ -162,6 +162,7 @@ def make_site_view(
         pages=views,
         extra=config.extra,
         sections=sections if sections is not None else Sections(),
+        search=config.search,
     )
 
 
@@ -182,6 +183,7 @@ def page_view(page: PageInfo, body: RenderedBody | None) -> PageView:
         lang=page.meta.lang or "",
         title_in_content=page.meta.title_in_content,
         updated=page.meta.updated,
+        search=page.meta.search,
     )
 
 

@@ -12,10 +12,11 @@ memory stays flat as sites grow.
 from __future__ import annotations
 
 import os
+import re
 import stat
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path, PurePath
 from typing import Any
@@ -28,13 +29,21 @@ from .cachefile import data_entry, data_value
 from .config import Config
 from .content import FENCE, PLAIN_SLUG_LINE, page_url, parse_page
 from .errors import Location, SiteError, decode_text, project_path
+from .files import image_info
 from .model import Asset, Parsed, ParsedData, Source
 from .output import hashed_name
 from .parallel import map_in_chunks
-from .paths import Sources, check_source_name, check_target, read_regular, source_files
+from .paths import Found, Sources, check_source_name, check_target, read_regular, source_files
 from .theme import with_theme_assets
 from .yamlfile import parse_yaml
 
+# Files editors write beside the one being saved (backups, swap, temp files, vim's probe, as the
+# dev server's watcher knows them): never published from the content folder, where they would
+# come and go under a build.
+EDITOR_FILES = re.compile(
+    r"~$|^#.*#$|\.(swp|swo|swx|swpx|tmp|temp|bak|orig|rej|part|crdownload)$"
+    r"|\.___jb_(tmp|old|bak)___$|^4913$|^sed[A-Za-z0-9]{6}$"
+)
 # A source modified less than this long before a build is read again by the next build, even
 # if its size and time stamp look the same (time stamps are only as fine as the kernel's clock).
 SETTLED_NS = 2_000_000_000
@@ -48,7 +57,9 @@ class Project:
     `failed` maps each source that failed to load to its probable URL: the page exists, so links
     and nav entries naming it are not reported too (its own error is the one to fix).
     `data_files`: the data folder's bytes, for the cache key of every page.
-    `parsed_data`: each data file that loaded, parsed, by file name (for the next build's cache)."""
+    `parsed_data`: each data file that loaded, parsed, by file name (for the next build's cache).
+    `files`: the other files of the content folder (images, downloads), by path there; each is
+    published at that path."""
 
     parsed: dict[str, Parsed]
     failed: dict[str, str]
@@ -58,13 +69,16 @@ class Project:
     assets: dict[str, Asset]
     templates: dict[str, str]
     warnings: tuple[SiteError, ...]
+    files: dict[str, Asset] = field(default_factory=dict)
 
 
 def read_project(
     config: Config, store: BuildCache, processes: int, edited: frozenset[Path] | None = None
 ) -> tuple[Project, list[SiteError]]:
     """Read every source the build depends on; return it and every problem found reading it."""
-    parsed, errors, failed_sources = read_sources(config, store, processes, edited)
+    parsed, errors, failed_sources, others = read_sources(config, store, processes, edited)
+    files, problems = read_content_files(config, others)
+    errors += problems
     failed = {name: probable_url(config, name) for name in failed_sources}
     data, data_files, parsed_data, problems = read_data(config, store.data)
     errors += problems
@@ -73,7 +87,9 @@ def read_project(
     templates, problems = read_templates(config)
     errors += problems
     warnings = tuple(warning for entry in parsed.values() for warning in entry.warnings)
-    project = Project(parsed, failed, data, data_files, parsed_data, assets, templates, warnings)
+    project = Project(
+        parsed, failed, data, data_files, parsed_data, assets, templates, warnings, files
+    )
     return project, errors
 
 
@@ -90,15 +106,37 @@ def content_folder_problem(config: Config) -> SiteError | None:
 
 
 def content_files(config: Config) -> tuple[list[str], list[SiteError]]:
-    """The one walk of the content folder: paths (from the project root, sorted) of its .md files,
-    dot-names skipped; and the entries there that `paths` refuses (pipes, links out, loops)."""
+    """Paths (from the project root, sorted) of the content folder's .md files, dot-names
+    skipped; and the entries there that `paths` refuses (pipes, links out, loops)."""
+    names, _others, errors = walk_content(config)
+    return names, errors
+
+
+def walk_content(config: Config) -> tuple[list[str], list[Found], list[SiteError]]:
+    """The one walk of the content folder: its .md files (as `content_files`), its other files
+    (path parts under the folder, path on disk), and the entries that `paths` refuses."""
     problem = content_folder_problem(config)
     if problem is not None:
-        return [], [problem]
+        return [], [], [problem]
     prefix = config.content_dir.relative_to(config.root).as_posix()
     found, errors = source_files(config.content_dir, Sources.of(config))
     names = ["/".join((prefix, *parts)) for parts, _ in found if parts[-1].endswith(".md")]
-    return names, errors
+    others = [
+        (parts, file)
+        for parts, file in found
+        if not parts[-1].endswith(".md")
+        and not EDITOR_FILES.search(parts[-1])
+        and not _other_source(config, parts)
+    ]
+    return names, others, errors
+
+
+def _other_source(config: Config, parts: tuple[str, ...]) -> bool:
+    """Whether a file under the content folder is the config file or in another source folder
+    (with `content_dir: .`): those are read for what they are, never published as they are."""
+    path = config.content_dir.joinpath(*parts)
+    folders = (config.templates_dir, config.static_dir, config.data_dir)
+    return path == config.root / config.source or any(f in path.parents for f in folders)
 
 
 def find_sources(config: Config) -> tuple[list[Source], list[SiteError]]:
@@ -116,11 +154,11 @@ def find_sources(config: Config) -> tuple[list[Source], list[SiteError]]:
 
 def read_sources(
     config: Config, store: BuildCache, processes: int, edited: frozenset[Path] | None = None
-) -> tuple[dict[str, Parsed], list[SiteError], list[str]]:
+) -> tuple[dict[str, Parsed], list[SiteError], list[str], list[Found]]:
     """Hash every .md file under the content folder; parse front matter the cache has not seen.
 
-    Also returns the sources that failed to load."""
-    names, errors = content_files(config)
+    Also returns the sources that failed to load, and the folder's other files."""
+    names, others, errors = walk_content(config)
     settled = time.time_ns() - SETTLED_NS
     pending: list[tuple[str, Parsed | None]] = []
     results: list[tuple[str, Parsed | SiteError | None]] = []
@@ -146,7 +184,7 @@ def read_sources(
             failed.append(name)
         elif entry is not None:
             parsed[name] = entry
-    return parsed, errors, failed
+    return parsed, errors, failed, others
 
 
 def unchanged(path: Path, known: Parsed) -> bool:
@@ -362,6 +400,28 @@ def read_assets(config: Config) -> tuple[dict[str, Asset], list[SiteError]]:
     return with_theme_assets(own), errors
 
 
+def read_content_files(
+    config: Config, found: list[Found]
+) -> tuple[dict[str, Asset], list[SiteError]]:
+    """The content folder's files other than pages (images, PDFs, raw HTML pages), each to be
+    published at its own path, as Hugo's page bundles and Jekyll's files are: a page shows or
+    links to them by a path relative to its .md file, and raw HTML or a download link reaches
+    them at the same place."""
+    files: dict[str, Asset] = {}
+    errors: list[SiteError] = []
+    for parts, file in found:
+        name = project_path(file, str(config.root))
+        try:
+            check_source_name(PurePath(*parts), name)
+            raw = read_regular(Path(file), name)
+        except SiteError as error:
+            errors.append(error)
+            continue
+        logical = "/".join(parts)
+        files[logical] = Asset(logical, logical, digest_bytes(raw), image_info(logical, raw))
+    return files, errors
+
+
 def collect_assets(static_dir: Path, sources: Sources) -> tuple[dict[str, Asset], list[SiteError]]:
     """Every file under the static folder, keyed by its path there, named with its content hash.
 
@@ -383,7 +443,8 @@ def collect_assets(static_dir: Path, sources: Sources) -> tuple[dict[str, Asset]
             continue
         logical = "/".join(parts)
         digest = digest_bytes(raw)
-        assets[logical] = Asset(logical, hashed_name(logical, digest), digest)
+        image = image_info(logical, raw)
+        assets[logical] = Asset(logical, hashed_name(logical, digest), digest, image)
     return assets, errors
 
 

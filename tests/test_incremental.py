@@ -142,11 +142,10 @@ def test_links_into_an_edited_page_are_checked_again(site: Path) -> None:
     [
         ("templates/base.html", "<main>", '<main class="x">'),
         ("site.yml", "title: Synthetic site", "title: Another site"),
-        ("data/extra.yml", None, "key: value\n"),
         ("static/site.css", "16px", "17px"),
     ],
 )
-def test_a_template_config_data_or_asset_change_renders_everything(
+def test_a_template_config_or_asset_change_renders_everything(
     site: Path, tmp_path: Path, change: tuple[str, str | None, str]
 ) -> None:
     build(site)
@@ -162,6 +161,82 @@ def test_a_template_config_data_or_asset_change_renders_everything(
     assert {n: d for n, (d, _, _) in snapshot(site / "_site").items()} == clean_build(
         site, tmp_path
     )
+
+
+def rendered_pages(result: BuildResult) -> set[str]:
+    return set(result.rendered)
+
+
+def test_a_data_file_re_renders_only_the_pages_that_read_it(site: Path, tmp_path: Path) -> None:
+    (site / "data").mkdir(exist_ok=True)
+    (site / "data" / "event.yml").write_text("guests: '2,000'\n", encoding="utf-8")
+    (site / "data" / "other.yml").write_text("colour: red\n", encoding="utf-8")
+    edit(site / "content" / "page-00003.md", "\n\n", "\n\nGuests: {{ data.event.guests }}.\n\n")
+    build(site)
+    assert "Guests: 2,000." in (site / "_site" / "page-00003" / "index.html").read_text()
+
+    (site / "data" / "other.yml").write_text("colour: blue\n", encoding="utf-8")
+    assert rendered_pages(build(site)) == set()  # nothing reads data/other.yml
+
+    (site / "data" / "event.yml").write_text("guests: '3,100'\n", encoding="utf-8")
+    result = build(site)
+    assert rendered_pages(result) == {"page-00003/index.html"}
+    assert "Guests: 3,100." in (site / "_site" / "page-00003" / "index.html").read_text()
+    assert {n: d for n, (d, _, _) in snapshot(site / "_site").items()} == clean_build(
+        site, tmp_path
+    )
+
+
+def test_a_config_value_re_renders_only_the_pages_that_read_it(site: Path, tmp_path: Path) -> None:
+    config = site / "site.yml"
+    config.write_text(
+        config.read_text(encoding="utf-8") + "extra:\n  note: one\n  other: x\n", encoding="utf-8"
+    )
+    edit(site / "content" / "page-00005.md", "\n\n", "\n\nNote: {{ site.extra.note }}.\n\n")
+    build(site)
+    edit(config, "other: x", "other: y")
+    assert set(build(site).rendered) == set()  # nothing reads site.extra.other
+    edit(config, "note: one", "note: two")
+    assert set(build(site).rendered) == {"page-00005/index.html"}
+    assert "Note: two." in (site / "_site" / "page-00005" / "index.html").read_text()
+    assert {n: d for n, (d, _, _) in snapshot(site / "_site").items()} == clean_build(
+        site, tmp_path
+    )
+
+
+def test_data_a_template_reads_makes_every_page_depend_on_it(site: Path, tmp_path: Path) -> None:
+    (site / "data").mkdir(exist_ok=True)
+    (site / "data" / "event.yml").write_text("name: Yunqi\n", encoding="utf-8")
+    edit(site / "templates" / "base.html", "<main>", "<main>{{ data.event.name }}")
+    build(site)
+    (site / "data" / "event.yml").write_text("name: Yunqi 2026\n", encoding="utf-8")
+    assert rendered_pages(build(site)) == ALL_PAGES
+    assert {n: d for n, (d, _, _) in snapshot(site / "_site").items()} == clean_build(
+        site, tmp_path
+    )
+
+
+def test_a_data_file_that_appears_re_renders_the_pages_that_looked_for_it(site: Path) -> None:
+    edit(
+        site / "content" / "page-00002.md",
+        "\n\n",
+        "\n\n{% if data.late is defined %}Late: {{ data.late.word }}.{% endif %}\n\n",
+    )
+    build(site)
+    (site / "data").mkdir(exist_ok=True)
+    (site / "data" / "late.yml").write_text("word: here\n", encoding="utf-8")
+    assert rendered_pages(build(site)) == {"page-00002/index.html"}
+    assert "Late: here." in (site / "_site" / "page-00002" / "index.html").read_text()
+
+
+def test_a_page_that_lists_the_data_files_depends_on_all_of_them(site: Path) -> None:
+    (site / "data").mkdir(exist_ok=True)
+    (site / "data" / "a.yml").write_text("x: 1\n", encoding="utf-8")
+    edit(site / "content" / "page-00004.md", "\n\n", "\n\nFiles: {{ data|length }}.\n\n")
+    build(site)
+    (site / "data" / "b.yml").write_text("y: 2\n", encoding="utf-8")
+    assert rendered_pages(build(site)) == {"page-00004/index.html"}
+    assert "Files: 2." in (site / "_site" / "page-00004" / "index.html").read_text()
 
 
 def test_a_deleted_page_disappears_from_the_output(site: Path, tmp_path: Path) -> None:

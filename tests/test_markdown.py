@@ -215,3 +215,13 @@ def test_trusted_content_keeps_its_attributes() -> None:
     assert (
         'style="position:fixed;inset:0"' in body.html and 'ping="https://t.example/"' in body.html
     )
+
+
+def test_an_id_or_class_right_after_emphasis_lands_on_it() -> None:
+    """`**term**{ #id }`, as MkDocs' attr_list writes an anchor on a definition's term."""
+    html = make_markdown(raw_html=False).render(
+        "* **`locale`**{ #mkdocs-locale }: the locale\n\n*x*{: .big #y} and **a *b*{#q}**{.z}\n"
+    )
+    assert '<strong id="mkdocs-locale"><code>locale</code></strong>: the locale' in html
+    assert '<em class="big" id="y">x</em>' in html
+    assert '<strong class="z">a <em id="q">b</em></strong>' in html

@@ -38,6 +38,7 @@ class Crawled:
     robots: str
     sitemap: bytes
     sitemap_statuses: dict[str, int]
+    search_script: int | None  # the status of pagefind/pagefind.js, if the site has search
 
 
 @pytest.fixture(scope="module")
@@ -55,6 +56,8 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Crawled:
         sitemap = fetch(server.base_url + "sitemap.xml")
         locs = sitemap_locations(sitemap.body) if sitemap.status == 200 else []
         statuses = {loc: fetch(crawler.localize(loc)).status for loc in locs}
+        indexed = (site_dir / "pagefind").is_dir()
+        script = fetch(server.base_url + "pagefind/pagefind.js").status if indexed else None
     assert robots.status == 200, f"robots.txt: HTTP {robots.status}"
     assert sitemap.status == 200, f"sitemap.xml: HTTP {sitemap.status}"
     return Crawled(
@@ -65,6 +68,7 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Crawled:
         robots.body.decode("utf-8"),
         sitemap.body,
         statuses,
+        script,
     )
 
 
@@ -95,7 +99,9 @@ def test_the_crawl_checked_links_of_every_kind_it_found(crawled: Crawled) -> Non
 
 
 def test_every_file_of_the_site_is_reached_by_the_crawl(crawled: Crawled) -> None:
-    unreached = site_files(crawled.site_dir) - crawled.served_files - UNLINKED_FILES
+    # The search index (`search: true`) is fetched by the search box's script, not by links.
+    searched = {name for name in site_files(crawled.site_dir) if name.startswith("pagefind/")}
+    unreached = site_files(crawled.site_dir) - crawled.served_files - UNLINKED_FILES - searched
     assert not unreached, (
         "files in the output that no page, stylesheet or link reaches (dead weight, or a missing "
         "link):\n" + "\n".join(sorted(unreached))
@@ -133,3 +139,14 @@ def test_every_sitemap_url_is_served(crawled: Crawled) -> None:
     broken = {loc: status for loc, status in crawled.sitemap_statuses.items() if status != 200}
     assert crawled.sitemap_statuses, "the sitemap lists no URL"
     assert not broken, f"sitemap URLs that do not answer 200 when served: {broken}"
+
+
+def test_the_search_box_finds_its_script_where_it_looks(crawled: Crawled) -> None:
+    """With search on, the box loads `<base>pagefind/pagefind.js`, which is served; without
+    it, no page has a box."""
+    home = (crawled.site_dir / "index.html").read_text(encoding="utf-8")
+    if not (crawled.site_dir / "pagefind").is_dir():
+        assert 'id="site-search"' not in home
+        return
+    assert crawled.search_script == 200
+    assert f'data-bundle="{BASE_PATH}pagefind/"' in home

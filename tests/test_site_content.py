@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -153,3 +154,45 @@ def test_no_currency_is_invented_for_the_capital_expenditure(pages: dict[str, st
     assert not re.search(
         r"(rmb|yuan|usd|us\$|\$|¥)\s*380|380 billion (yuan|dollars|rmb)", everything
     )
+
+
+# Figures kept in data/, as a copy of the project changes them: every page, feed, description and
+# structured-data block that states one follows, and only quotations of the report keep its words.
+CHANGED_FIGURES = {"380 billion": "415 billion", "2,000": "3,100"}
+BLOCKQUOTE = re.compile(r"<blockquote\b.*?</blockquote>", re.S)
+COPY_IGNORE = shutil.ignore_patterns(
+    ".git", ".venv", "node_modules", "_site", ".site_cache", "*.egg-info"
+)
+
+
+def outside_quotations(folder: Path) -> dict[str, str]:
+    """Every text file of a built site, blockquotes taken out of its HTML."""
+    texts = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and path.suffix in (".html", ".xml", ".ics", ".txt", ".json"):
+            text = path.read_text(encoding="utf-8")
+            texts[path.relative_to(folder).as_posix()] = BLOCKQUOTE.sub("", text)
+    return texts
+
+
+def test_a_figure_changed_in_data_changes_everywhere_but_in_quotations(
+    tmp_path: Path, site: Path
+) -> None:
+    copy = tmp_path / "project"
+    shutil.copytree(REPO, copy, ignore=COPY_IGNORE)
+    for path in (copy / "data").glob("*.yml"):
+        text = path.read_text(encoding="utf-8")
+        for old, new in CHANGED_FIGURES.items():
+            text = text.replace(old, new)
+        path.write_text(text, encoding="utf-8")
+    out = tmp_path / "site"
+    build_site(config_for(copy, output_dir=str(out)))
+    before, after = outside_quotations(site), outside_quotations(out)
+    assert set(before) == set(after)
+    for old, new in CHANGED_FIGURES.items():
+        stated = {name: text.count(old) for name, text in before.items() if old in text}
+        assert stated, f"the site does not state {old}"
+        assert {name: text.count(new) for name, text in after.items() if new in text} == stated
+        assert [name for name, text in after.items() if old in text] == []
+    quoted = (out / "sources" / "index.html").read_text(encoding="utf-8")
+    assert "on the basis of 380 billion" in quoted  # the report's headline, quoted as written

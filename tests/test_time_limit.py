@@ -93,6 +93,28 @@ def test_a_template_that_never_ends_is_stopped_at_its_line(
     assert not (root / "_site").exists()
 
 
+@pytest.mark.parametrize(("processes", "where"), [(2, "main"), (1, "thread")])
+def test_markdown_that_never_ends_stops_the_build_at_its_line(
+    make_project: MakeProject, processes: int, where: str
+) -> None:
+    loop = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"
+    files = {f"content/p{n:03}.md": f"---\ntitle: P{n}\n---\nText.\n\n{loop}\n" for n in range(60)}
+    root = make_project({**files, "content/index.md": "---\ntitle: H\n---\n"})
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-c", BUILD, str(root), str(processes), where],
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert result.returncode == 0, result.stderr
+    assert time.monotonic() - started < 30  # stopped at the first page, not one second each
+    first = result.stdout.splitlines()[0]
+    assert first.endswith(":6:1: error: the page's Markdown was still being evaluated after 1 s")
+    assert first.startswith("content/p0")
+    assert "Traceback" not in result.stderr
+
+
 def test_a_range_too_long_to_loop_over_is_an_error_at_once(make_project: MakeProject) -> None:
     template = """\
         {% extends "base.html" %}

@@ -20,6 +20,7 @@ from ..config import Config
 from ..errors import BuildFailed, SiteError
 from .http_server import LiveServer
 from .rebuilder import Builder, Outcome, Rebuilder, site_builder
+from .search import Indexed, SearchOnDemand
 from .watcher import Debounce, Watcher, WatchTargets, watch_targets
 from .wsgi_app import SiteState, make_app
 
@@ -42,7 +43,7 @@ class Listening:
     requested_port: int
 
 
-Event = Listening | Outcome
+Event = Listening | Outcome | Indexed
 Report = Callable[[Event], None]
 
 
@@ -59,7 +60,8 @@ class DevServer:
     ) -> None:
         self.options = options
         self.state = SiteState(base_path)
-        self.live = LiveServer(make_app(self.state))
+        self.search = SearchOnDemand(report)
+        self.live = LiveServer(make_app(self.state, prepare=self.search.prepare))
         self._report = report
         self.rebuilder = Rebuilder(builder, self.state, self._done)
         self.watcher = Watcher(targets, self.rebuilder.request, options.debounce)

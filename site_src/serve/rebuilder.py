@@ -20,6 +20,7 @@ from ..cache import BuildCache, engine_digest
 from ..config import Config
 from ..errors import BuildFailed, SiteError
 from ..pipeline import build_site
+from .search import SearchJob
 from .wsgi_app import SiteState, Snapshot
 
 
@@ -32,6 +33,7 @@ class Built:
     base_path: str
     stylesheets: tuple[str, ...] = ()
     warnings: tuple[SiteError, ...] = ()
+    search: SearchJob | None = None  # the index to make on demand (serve/search.py)
 
 
 Builder = Callable[[frozenset[Path]], Built]
@@ -118,7 +120,7 @@ class Rebuilder:
             crash = traceback.format_exc()
             outcome = self._failed(previous, changes, started, (bug,))
             return dataclasses.replace(outcome, crash=crash)
-        self._state.finish_build(Snapshot(built.folder, built.base_path, ()))
+        self._state.finish_build(Snapshot(built.folder, built.base_path, (), built.search))
         seconds = time.perf_counter() - started
         css = built.stylesheets if not previous.errors else ()
         return Outcome(changes, seconds, (), built.warnings, css)
@@ -141,7 +143,8 @@ def site_builder(load: Callable[[], Config], private: Path) -> Builder:
     A change to stylesheets only is reported with the stylesheets' previous URLs, which is what
     the open pages still link to. The incremental cache lives in memory for the server's lifetime,
     so a one-page edit re-renders that page (and its dependents) only, and never touches the
-    project's on-disk cache, which describes `_site/`, not this private folder.
+    project's on-disk cache, which describes `_site/`, not this private folder. The search index
+    is left out: the server makes it when it is first asked for (serve/search.py).
     """
     output = private / "site"
     cache = BuildCache(engine_digest())
@@ -160,9 +163,11 @@ def site_builder(load: Callable[[], Config], private: Path) -> Builder:
             write=True,
             cache=cache,
             edited=frozenset(edited) if edited is not None else None,
+            search_index=False,
         )
         edited = set()
-        return Built(output, config.base_path, old_css, result.warnings)
+        search = SearchJob(result.searchable, config.language) if config.search else None
+        return Built(output, config.base_path, old_css, result.warnings, search)
 
     return build
 

@@ -57,6 +57,7 @@ class Snapshot:
     folder: Path | None
     base_path: str
     errors: tuple[SiteError, ...]
+    search: Any = None  # serve/search.py's SearchJob when site.yml has `search: true`
 
 
 class SiteState:
@@ -116,8 +117,14 @@ class Response:
     body: bytes
 
 
-def make_app(state: SiteState, wait_seconds: float = BUILD_WAIT_SECONDS) -> WSGIApp:
-    """The WSGI app serving `state`'s current snapshot."""
+Prepare = Callable[[Snapshot, str], None]
+
+
+def make_app(
+    state: SiteState, wait_seconds: float = BUILD_WAIT_SECONDS, prepare: Prepare | None = None
+) -> WSGIApp:
+    """The WSGI app serving `state`'s current snapshot; `prepare` runs first on each request
+    (while builds are held off), to make files on demand (serve/search.py)."""
 
     def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD", "GET")
@@ -125,7 +132,10 @@ def make_app(state: SiteState, wait_seconds: float = BUILD_WAIT_SECONDS) -> WSGI
             response = Response("405 Method Not Allowed", (("Allow", "GET, HEAD"),), b"")
         else:
             with state.reading(wait_seconds) as snapshot:
-                response = respond(snapshot, request_path(environ))
+                path = request_path(environ)
+                if prepare is not None:
+                    prepare(snapshot, path)
+                response = respond(snapshot, path)
         headers = [*response.headers, ("Cache-Control", "no-store")]
         headers.append(("Content-Length", str(len(response.body))))
         start_response(response.status, headers)

@@ -69,7 +69,8 @@ def project_with_showcase(folder: Path) -> Path:
     """A copy of the project with one more page that uses every kind of Markdown the engine renders.
 
     The checks that run on every page (axe in light and dark, the HTML checker) then cover code
-    colours, alerts and task lists whether or not the site's own pages use them yet."""
+    colours, alerts, task lists, figures and images whether or not the site's own pages use
+    them yet."""
     root = project_root()
     config = load_config(root, environ={})
     folder.mkdir(parents=True, exist_ok=True)
@@ -78,7 +79,10 @@ def project_with_showcase(folder: Path) -> Path:
     for source in (config.content_dir, config.templates_dir, config.static_dir, config.data_dir):
         if source.is_dir():
             shutil.copytree(source, folder / source.relative_to(root))
-    shutil.copy2(SHOWCASE, folder / config.content_dir.relative_to(root) / SHOWCASE.name)
+    content = folder / config.content_dir.relative_to(root)
+    shutil.copy2(SHOWCASE, content / SHOWCASE.name)
+    # Its images, beside it as a page's own files are.
+    shutil.copytree(SHOWCASE.with_suffix(""), content / SHOWCASE.stem)
     return folder
 
 
