@@ -13,7 +13,7 @@ from pathlib import PurePath
 
 from .artifacts import reserved_names
 from .cache import digest_bytes, digest_of, digest_texts, engine_digest
-from .config import Config
+from .config import Config, portable_repr
 from .errors import Location, SiteError, located
 from .growth import Growth, plan_growth
 from .macros import TRACKED_CONFIG
@@ -66,7 +66,7 @@ def index_site(config: Config, project: Project) -> tuple[Site, list[SiteError]]
     # it read (`cache.data_key`).
     digest = digest_of(
         engine_digest(),
-        repr(replace(config, title="", description="", author="", extra={})),
+        portable_repr(replace(config, title="", description="", author="", extra={})),
         digest_texts(project.templates),
         sorted((a.logical, a.digest) for a in project.assets.values()),
         # Coarse but sure: a page's HTML depends on the files it shows (their hashed names, sizes
@@ -76,7 +76,9 @@ def index_site(config: Config, project: Project) -> tuple[Site, list[SiteError]]
         {page.source: page.url for page in pages},
     )
     bodies = [(source, project.parsed[source].digest) for source in growth.full_sources]
-    extras_digest = digest_of(digest, repr(config), digest_texts(project.data_files), bodies)
+    extras_digest = digest_of(
+        digest, portable_repr(config), digest_texts(project.data_files), bodies
+    )
     inputs = read_inputs(config, project.data_files)
     site = Site(tuple(pages), urls, tuple(nav), view, digest, growth, extras_digest, inputs)
     return site, errors
