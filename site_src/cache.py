@@ -29,7 +29,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import metadata
 from itertools import compress
 from pathlib import Path
@@ -83,16 +83,16 @@ class BuildCache:
     @classmethod
     def load(cls, folder: Path, project: Path) -> BuildCache:
         """The cache saved in `folder` for `project`; an empty one if it is missing, damaged,
-        not ours, or made by other engine code or for another project. The file is JSON: a
-        cache must never be able to run code, and a bad one only costs a full build."""
+        not ours, or made by other engine code. The file is JSON: a cache must never be able to
+        run code, and a bad one only costs a full build. A cache made in another folder (a CI
+        runner's restored cache, a moved project) is `relocated`: kept, its stats distrusted."""
         fresh = cls(engine_digest(), project=str(project))
         try:
             with collector_paused():
                 document = json.loads(read_own_file(folder / CACHE_FILE))
-                parsed, files, scans, output_dir, data = decode(
-                    document, fresh.engine, fresh.project
-                )
-            return cls(fresh.engine, parsed, files, scans, output_dir, fresh.project, data)
+                parsed, files, scans, output_dir, data, made_in = decode(document, fresh.engine)
+            loaded = cls(fresh.engine, parsed, files, scans, output_dir, fresh.project, data)
+            return loaded if made_in == fresh.project else relocated(loaded, Path(made_in))
         except FileNotFoundError:
             return fresh
         except Foreign as reason:
@@ -122,6 +122,56 @@ class BuildCache:
         self.engine, self.parsed, self.files = other.engine, other.parsed, other.files
         self.scans, self.output_dir = other.scans, other.output_dir
         self.project, self.data = other.project, other.data
+
+
+def relocated(cache: BuildCache, made_in: Path) -> BuildCache:
+    """A cache made in the folder `made_in`, for use in `cache.project`: its output folder moved
+    along with the project, and every `stat` it recorded forgotten. Sizes and times of files in
+    another folder prove nothing (a fresh checkout dates every file to the checkout), so each
+    source is hashed before its parsed entry is used, and each output file before it is kept."""
+    output_dir = Path(cache.output_dir)
+    if output_dir.is_relative_to(made_in):
+        output_dir = Path(cache.project) / output_dir.relative_to(made_in)
+    return BuildCache(
+        cache.engine,
+        {name: replace(entry, mtime_ns=-1) for name, entry in cache.parsed.items()},
+        {name: replace(record, mtime_ns=-1, inode=-1) for name, record in cache.files.items()},
+        cache.scans,
+        str(output_dir),
+        cache.project,
+        cache.data,
+        f"The saved cache was made in {made_in}: every file it names is checked by its content.",
+    )
+
+
+def verified_output(cache: BuildCache, out_dir: Path) -> BuildCache:
+    """`cache` with the records of output files whose `stat` changed but whose bytes did not
+    (a folder restored from a CI cache, a copy) brought up to date, so they are kept rather than
+    rendered again; the same object when there are none. Files are hashed only when their size
+    is the recorded one, so an edited folder costs little more than the stat calls."""
+    if cache.output_dir != str(out_dir) or not cache.files:
+        return cache
+    refreshed = {}
+    for name, info in scan_output(out_dir).items():
+        record = cache.files.get(name)
+        if record is None or record.size != info.st_size:
+            continue
+        if (record.mtime_ns, record.inode) == (info.st_mtime_ns, info.st_ino):
+            continue
+        if _file_digest(out_dir / name) == record.digest:
+            refreshed[name] = replace(record, mtime_ns=info.st_mtime_ns, inode=info.st_ino)
+    if not refreshed:
+        return cache
+    copy = replace(cache, files={**cache.files, **refreshed})
+    return copy
+
+
+def _file_digest(path: Path) -> str | None:
+    try:
+        with open(path, "rb") as stream:
+            return hashlib.file_digest(stream, "sha256").hexdigest()
+    except OSError:
+        return None
 
 
 @functools.cache

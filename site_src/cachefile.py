@@ -32,7 +32,12 @@ VALUE_NODES = 10_000
 VALUE_DEPTH = 50
 
 Decoded = tuple[
-    dict[str, Parsed], dict[str, FileRecord], dict[str, PageScan], str, dict[str, ParsedData]
+    dict[str, Parsed],
+    dict[str, FileRecord],
+    dict[str, PageScan],
+    str,
+    dict[str, ParsedData],
+    str,
 ]
 
 
@@ -84,22 +89,21 @@ def encode(cache: BuildCache) -> dict[str, Any]:
     }
 
 
-def decode(document: Any, engine: str, project: str) -> Decoded:
+def decode(document: Any, engine: str) -> Decoded:
     """What a cache document holds (parsed sources, file records, scans, output folder, parsed
-    data files), if it
-    is this format's and was made by this engine for this project (else raise `Foreign`)."""
+    data files, the project folder it was made in), if it is this format's and was made by
+    this engine (else raise `Foreign`)."""
     if document["format"] != FORMAT:
         raise Foreign("written in another format")
     if document["engine"] != engine:
         raise Foreign("made by other engine code or libraries")
-    if document["project"] != project:
-        raise Foreign("made for another project folder")
     return (
         {_str(name): _decode_parsed(row) for name, row in _dict(document["parsed"]).items()},
         {_str(name): _decode_record(row) for name, row in _dict(document["files"]).items()},
         {_str(name): _decode_scan(row) for name, row in _dict(document["scans"]).items()},
         _str(document["output_dir"]),
         {_str(name): _decode_data(row) for name, row in _dict(document["data"]).items()},
+        _str(document["project"]),
     )
 
 

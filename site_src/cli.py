@@ -1,5 +1,5 @@
-"""The command line: build (default), check, deploy, serve, new, init. The only module that
-prints or exits."""
+"""The command line: build (default), check, deploy, serve, new, init, cache-key. The only
+module that prints or exits."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from . import __version__
+from .cache import engine_digest
 from .config import Config, absolute_base_problem, load_config
 from .deploy import deploy
 from .errors import BuildFailed, SiteError, format_text, sort_problems
@@ -28,7 +29,7 @@ from .terminal import (
     wants_colour,
 )
 
-COMMANDS = ("build", "check", "deploy", "serve", "new", "init")
+COMMANDS = ("build", "check", "deploy", "serve", "new", "init", "cache-key")
 
 
 def program_name(argv0: str) -> str:
@@ -62,7 +63,8 @@ def make_parser(prog: str = "site-src") -> argparse.ArgumentParser:
         description="Build the site from content/ and templates/ into _site/.",
         epilog=(
             "Commands: build (default), check (validate without writing), deploy (to gh-pages), "
-            "serve (live preview), new (start a page), init (start a site). "
+            "serve (live preview), new (start a page), init (start a site), "
+            "cache-key (key a CI cache of the build cache). "
             f"Each command's options follow; `{prog} COMMAND --help` shows one command."
         ),
         add_help=False,
@@ -113,6 +115,13 @@ def make_parser(prog: str = "site-src") -> argparse.ArgumentParser:
         "--force", action="store_true", help="write into a non-empty folder (same names replaced)"
     )
     _format_option(init)
+    commands.add_parser(
+        "cache-key",
+        help="print the engine's digest, to key a CI cache of the build cache",
+        description="Print the digest of the engine's code and libraries: a build cache made "
+        "by another digest is never used, so a CI cache keyed by it is restored only where it "
+        "helps (see the GitHub Pages workflow that init writes).",
+    )
     return parser
 
 
@@ -170,6 +179,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "init":
             return run_init(args, sys.stdout)
+        if args.command == "cache-key":
+            print(engine_digest())
+            return 0
         config = load_config(
             Path(args.root),
             args.config,

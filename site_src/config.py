@@ -9,7 +9,7 @@ import difflib
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -295,6 +295,18 @@ def _normalise_base_url(value: str, origins: Mapping[str, Location]) -> str:
         shown = redact(value)
         raise SiteError(f"base_url {shown!r} {problem}", where, problem.hint or hint) from None
     return cleaned if cleaned.endswith("/") else cleaned + "/"
+
+
+def portable_repr(config: Config) -> str:
+    """The config as the cache keys see it: its folders inside the project named from the
+    project root, so a project built in another folder (a fresh checkout on a CI runner, a
+    moved folder) keeps its cache; what a page renders never depends on where the project is."""
+    moved: dict[str, Any] = {"root": Path(".")}
+    for item in fields(config):
+        value = getattr(config, item.name)
+        if isinstance(value, Path) and value.is_relative_to(config.root) and item.name != "root":
+            moved[item.name] = value.relative_to(config.root)
+    return repr(replace(config, **moved))
 
 
 def absolute_base_problem(config: Config, deploying: bool = False) -> SiteError | None:

@@ -290,6 +290,12 @@ def _template_frames(exc: BaseException, root: str) -> list[Location]:
 
 def project_path(filename: str, root: str) -> str:
     """A path as users see it: relative to the project with '/', or absolute if outside it."""
+    # The usual case, a plain path below the root, without `relpath`'s normalising (it is
+    # called for every file a build reads); anything with `.` or `..` parts takes the long way.
+    if os.sep == "/" and filename.startswith(root + "/") and os.path.isabs(root):
+        rest = filename[len(root) + 1 :]
+        if rest and "/." not in "/" + rest and "//" not in "/" + rest and rest[-1] != "/":
+            return rest
     try:
         rel = os.path.relpath(filename, root)
     except ValueError:

@@ -15,7 +15,7 @@ from pathlib import PurePath
 
 from .artifacts import reserved_names
 from .cache import digest_bytes, digest_of, digest_texts, engine_digest
-from .config import Config
+from .config import Config, portable_repr
 from .errors import Location, SiteError, located
 from .growth import Growth, plan_growth
 from .macros import TRACKED_CONFIG
@@ -142,7 +142,7 @@ def with_inputs(site: Site, config: Config, project: Project) -> Site:
     """The site with what changes with data, config values and the texts of full feeds: the
     generated files' key and the values pages read one by one (`read_inputs`)."""
     bodies = [(source, project.parsed[source].digest) for source in site.growth.full_sources]
-    extras = digest_of(site.digest, repr(config), digest_texts(project.data_files), bodies)
+    extras = digest_of(site.digest, portable_repr(config), digest_texts(project.data_files), bodies)
     return replace(site, extras_digest=extras, inputs=read_inputs(config, project.data_files))
 
 
@@ -151,7 +151,7 @@ def site_digest(config: Config, project: Project, structure: str) -> str:
     the engine, the rest of the config, templates, assets, files and the index's `structure`."""
     return digest_of(
         engine_digest(),
-        repr(replace(config, title="", description="", author="", extra={})),
+        portable_repr(replace(config, title="", description="", author="", extra={})),
         digest_texts(project.templates),
         sorted((a.logical, a.digest) for a in project.assets.values()),
         # Coarse but sure: a page's HTML depends on the files it shows (their hashed names, sizes

@@ -35,6 +35,7 @@ from .cache import (
     digest_bytes,
     engine_digest,
     record_of,
+    verified_output,
 )
 from .config import Config, absolute_base_problem
 from .errors import BROKEN_LINK, BuildFailed, Location, SiteError, broken_links_as
@@ -49,6 +50,7 @@ from .output import (
     output_folder_problems,
     publish,
     removed_on_failure,
+    save_cache,
     write_file,
 )
 from .pages import RenderJob, render_pages
@@ -112,7 +114,8 @@ def build_site(
     server makes it on demand instead; `BuildResult.searchable` says what it covers).
     """
     started = time.perf_counter()
-    store = cache if cache is not None else BuildCache.load(config.cache_dir, config.root)
+    loaded = cache if cache is not None else BuildCache.load(config.cache_dir, config.root)
+    store = verified_output(loaded, config.output_dir) if write and edited is None else loaded
     processes = processes or worker_count()
     project, read_errors = read_project(config, store, processes, edited)
     site, site_errors, indexed = index_site(config, project, store.index)
@@ -125,6 +128,10 @@ def build_site(
     if plan.untouched and not errors:
         files = len(set(store.files) - {MARKER}) if write else 0
         seconds, output = time.perf_counter() - started, config.output_dir if write else None
+        if store is not loaded:  # nothing to make, but the records were brought up to date
+            warnings += keep_verified(
+                loaded, store, project, config.cache_dir if cache is None else None
+            )
         notes = tuple(warnings + stored_link_warnings(store, site) + published)
         return BuildResult(
             len(site.pages), len(project.assets), files, seconds, notes, output, searchable=found
@@ -148,8 +155,8 @@ def build_site(
             new, late = publish(config.output_dir, store, new, staging, plan.exact, saved_in, index)
     changed = changed_paths(store.files, new.files) if write else []
     if write:
-        store.replace(new)
-        store.index = indexed
+        loaded.replace(new)
+        loaded.index = indexed
     return BuildResult(
         len(site.pages),
         len(project.assets),
@@ -159,9 +166,19 @@ def build_site(
         config.output_dir if write else None,
         tuple(changed),
         tuple(task.page.output_path for task in plan.tasks),
-        store.note,
+        loaded.note,
         found,
     )
+
+
+def keep_verified(
+    loaded: BuildCache, verified: BuildCache, project: Project, cache_dir: Path | None
+) -> list[SiteError]:
+    """Take over a cache whose output records `verified_output` brought up to date (and the
+    sources' new stats), saving it if it came from `cache_dir`, so the next build need not hash
+    the same files again."""
+    loaded.replace(replace(verified, parsed=project.parsed))
+    return save_cache(loaded, cache_dir) if cache_dir is not None else []
 
 
 def index_hook(config: Config, pages: tuple[Searchable, ...]) -> Callable[[Path], None] | None:

@@ -305,8 +305,12 @@ def read_source_bytes(config: Config, path: Path, name: str) -> bytes:
 
 
 def read_page_text(config: Config, source: str, expected: str) -> str:
-    """A page's text, as long as it is still the file the build was planned with."""
-    raw = read_source_bytes(config, config.root / source, source)
+    """A page's text, as long as it is still the file the build was planned with.
+
+    The file's name and place were checked when it was read for planning (`read_source_bytes`);
+    bytes that hash to what was read then are those bytes, wherever a link now leads, so this
+    second read only refuses what could block (`read_regular`) and checks the hash."""
+    raw = read_regular(config.root / source, source)
     if digest_bytes(raw) != expected:
         raise SiteError(
             "the file changed while the site was being built",

@@ -6,6 +6,11 @@ not fit (`!!bool yes please` ends in a KeyError), sets (whose order changes with
 output would differ between runs), alias bombs (a few lines that stand for billions of values) and
 repeated keys below the top level (the last one silently wins). Each is refused here as a
 `RefusedYAML` at the place it is written; `parse_yaml` turns it into a located SiteError.
+
+The checks run in the composer, on the parser's events, under either parser: libyaml's
+(`FastLoader`, used first: the pure-Python parser was most of the cost of a page's front matter)
+or PyYAML's own (`Loader`), which reads again any document that fails, so that messages and
+places are the ones users know whichever parser found the problem.
 """
 
 from __future__ import annotations
@@ -15,6 +20,11 @@ from types import MappingProxyType
 from typing import Any
 
 import yaml
+
+try:
+    from yaml._yaml import CParser
+except ImportError:  # PyYAML built without libyaml
+    CParser = object  # type: ignore[assignment,misc]
 
 from .errors import SiteError, located
 
@@ -43,6 +53,9 @@ KINDS: MappingProxyType[type, str] = MappingProxyType(
     }
 )
 MERGE_TAG = YAML_TAG + "merge"
+# libyaml, when PyYAML was built with it (its wheels are); otherwise every document is read by
+# the pure-Python parser, with the same checks and results.
+FAST_LOADER = getattr(yaml, "__with_libyaml__", False)
 TAG_HINT = (
     "Remove the tag and write a plain value, list or mapping (quote text that reads as a number, "
     "date or yes/no). Tags allowed: !!str, !!int, !!float, !!bool, !!null, !!timestamp, !!seq, !!map."
@@ -93,19 +106,20 @@ def _constructors() -> MappingProxyType[Any, Callable[[Any, yaml.Node], Any]]:
     return MappingProxyType(table)
 
 
-class Loader(yaml.SafeLoader):
-    """SafeLoader that checks tags, aliases and keys while it builds the node tree."""
+class Checks(yaml.composer.Composer, yaml.constructor.SafeConstructor, yaml.resolver.Resolver):
+    """The checks on tags, aliases and keys, made while the node tree is built from the parser's
+    events; the same for both loaders below, so both refuse exactly the same documents."""
 
     yaml_constructors = _constructors()  # type: ignore[assignment]
+    peek_event: Callable[[], yaml.Event]  # the parser's, below this class in each loader
 
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
+    def start_checks(self) -> None:
         self.open_anchors: list[str] = []
         self.sizes: dict[int, int] = {}
         self.alias_values = 0
 
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
-        event = self.peek_event()  # type: ignore[no-untyped-call]
+        event = self.peek_event()
         if isinstance(event, yaml.AliasEvent):
             return self._alias(parent, index, event)
         self._check_tag(event)
@@ -198,6 +212,37 @@ class Loader(yaml.SafeLoader):
             seen[value] = key
 
 
+class Loader(Checks, yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):
+    """PyYAML's pure-Python parser under the checks: slow, but its error messages are the ones
+    users see (libyaml words some problems differently), so it reads every document that fails."""
+
+    def __init__(self, stream: str) -> None:
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+        yaml.composer.Composer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
+        self.start_checks()
+
+
+class FastLoader(Checks, CParser):
+    """libyaml's parser (C, ~10x faster) feeding the same checking composer and constructors:
+    the node tree, its marks and the values are those `Loader` makes."""
+
+    def __init__(self, stream: str) -> None:
+        CParser.__init__(self, stream)
+        yaml.composer.Composer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
+        self.start_checks()
+
+    # The composer's, not CParser's own C composer, which would skip the checks.
+    get_single_node = yaml.composer.Composer.get_single_node
+    check_node = yaml.composer.Composer.check_node
+    get_node = yaml.composer.Composer.get_node
+
+
 def from_yaml_error(
     exc: yaml.YAMLError, path: str, text: str, line_offset: int, what: str
 ) -> SiteError:
@@ -222,17 +267,28 @@ def parse_yaml(
     Returns the node tree too, whose marks give each key's line. `line_offset` is where the YAML
     starts in `text` (the whole file), so positions point at the file, not at the snippet.
     """
+    if FAST_LOADER and not yaml.reader.Reader.NON_PRINTABLE.search(yaml_text):
+        try:
+            return load_document(FastLoader(yaml_text))
+        except (yaml.YAMLError, RecursionError):
+            pass  # read again below, for the message users know and its exact place
     try:
         loader = Loader(yaml_text)
     except yaml.reader.ReaderError as exc:
         raise _reader_error(exc, yaml_text, path, text, line_offset, what) from None
     try:
-        node = loader.get_single_node()
-        return node, (loader.construct_document(node) if node is not None else None)
+        return load_document(loader)
     except yaml.YAMLError as exc:
         raise from_yaml_error(exc, path, text, line_offset, what) from None
     except RecursionError:
         raise located(f"{what} is nested too deeply", path, text, line_offset + 1) from None
+
+
+def load_document(loader: Loader | FastLoader) -> tuple[yaml.Node | None, Any]:
+    """The node tree and the value of the one document `loader` reads (or its error)."""
+    try:
+        node = loader.get_single_node()
+        return node, (loader.construct_document(node) if node is not None else None)
     finally:
         loader.dispose()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import shutil
 from dataclasses import fields, replace
 from pathlib import Path
 
@@ -13,10 +14,12 @@ from site_src.cache import (
     OLD_CACHE_FILES,
     BuildCache,
     changed_paths,
+    digest_bytes,
     digest_of,
     engine_digest,
     record_of,
     trusted_files,
+    verified_output,
 )
 from site_src.cachefile import FORMAT
 from site_src.errors import Location, SiteError
@@ -163,7 +166,6 @@ def wrong_shapes(document: dict[str, object]) -> list[object]:
         {**document, "format": FORMAT - 1},
         {**document, "format": FORMAT + 1},
         {**document, "engine": "another engine"},
-        {**document, "project": "/projects/another"},
         {**document, "parsed": []},
         {**document, "files": {"index.html": [*row, 1]}},
         {**document, "files": {"index.html": ["key", "digest", "12", 1, 2]}},
@@ -192,7 +194,7 @@ def test_missing_corrupt_or_foreign_caches_load_empty(tmp_path: Path) -> None:
         assert loaded == fresh, damage[:200]
     (folder / CACHE_FILE).write_bytes(raw)
     assert BuildCache.load(folder, PROJECT / "elsewhere").note == (
-        "The saved cache was not used: it was made for another project folder."
+        f"The saved cache was made in {PROJECT}: every file it names is checked by its content."
     )
     (folder / CACHE_FILE).write_bytes(json.dumps({**document, "engine": "old"}).encode())
     assert BuildCache.load(folder, PROJECT).note == (
@@ -254,6 +256,51 @@ def test_a_cache_for_another_output_folder_trusts_nothing(tmp_path: Path) -> Non
     cache = a_cache(tmp_path / "out")
     (tmp_path / "elsewhere").mkdir()
     assert trusted_files(cache, tmp_path / "elsewhere") == (set(), False)
+
+
+def test_a_cache_from_another_folder_forgets_every_stat_and_follows_the_project(
+    tmp_path: Path,
+) -> None:
+    """A CI runner's restored cache or a moved project: sizes and times there prove nothing."""
+    folder = tmp_path / "cache"
+    made = a_cache(tmp_path / "old" / "_site")
+    made.project = str(tmp_path / "old")
+    made.parsed["content/a.md"] = Parsed("d", a_page("content/a.md"), (), 12, 345)
+    made.save(folder)
+    moved = BuildCache.load(folder, tmp_path / "new")
+    assert moved.project == str(tmp_path / "new")
+    assert moved.output_dir == str(tmp_path / "new" / "_site")
+    assert moved.parsed["content/a.md"].mtime_ns == -1
+    assert moved.parsed["content/a.md"].digest == "d"
+    assert {(r.mtime_ns, r.inode) for r in moved.files.values()} == {(-1, -1)}
+    assert [r.digest for r in moved.files.values()] == [r.digest for r in made.files.values()]
+    assert BuildCache.load(folder, tmp_path / "old") == made
+
+
+def verifiable_cache(out: Path) -> BuildCache:
+    """Output files recorded with the hash of their bytes, as a build records them."""
+    cache = a_cache(out)
+    for name, record in cache.files.items():
+        digest = digest_bytes((out / name).read_bytes())
+        cache.files[name] = replace(record, digest=digest)
+    return cache
+
+
+def test_an_output_folder_restored_elsewhere_is_verified_by_content(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    cache = verifiable_cache(out)
+    assert verified_output(cache, out) is cache  # nothing changed: nothing hashed
+    restored = tmp_path / "restored"
+    shutil.copytree(out, restored)  # new inodes, as a CI cache's tar archive gives
+    shutil.rmtree(out)
+    os.replace(restored, out)
+    (out / "a" / "index.html").write_text("a/index.htmX")  # same size, other bytes
+    assert trusted_files(cache, out) == (set(), False)
+    verified = verified_output(cache, out)
+    assert verified is not cache and verified.files["a/index.html"] is cache.files["a/index.html"]
+    assert trusted_files(verified, out) == ({"index.html"}, False)
+    assert cache.files["index.html"].inode != os.stat(out / "index.html").st_ino
+    assert verified.files["index.html"].inode == os.stat(out / "index.html").st_ino
 
 
 def test_changed_paths_compare_bytes_not_files() -> None:

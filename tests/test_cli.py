@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import site_src
-from site_src.cache import CACHE_FILE, OLD_CACHE_FILES
+from site_src.cache import CACHE_FILE, OLD_CACHE_FILES, engine_digest
 
 from .conftest import REPO, planted_pickle, run_cli
 
@@ -143,3 +144,17 @@ def test_verbose_says_why_the_saved_cache_was_not_used(sample: Path) -> None:
     result = run(sample, "--verbose")
     assert result.returncode == 0, result.stderr
     assert "The saved cache was not used: it was damaged.\nRendered 4 of 4 pages" in result.stdout
+
+
+def test_cache_key_prints_the_engine_digest_a_saved_cache_must_match(tmp_path: Path) -> None:
+    """What the Pages workflow keys its cache with: no project needed, nothing written."""
+    result = run_cli(tmp_path, "cache-key")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == engine_digest() + "\n"
+    assert not any(tmp_path.iterdir())
+    project = tmp_path / "site"
+    (project / "content").mkdir(parents=True)
+    (project / "content" / "index.md").write_text("# Home\n")
+    assert run_cli(project).returncode == 0
+    saved = json.loads((project / ".site_cache" / CACHE_FILE).read_bytes())
+    assert saved["engine"] == result.stdout.strip()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pickle
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from site_src.errors import (
     format_text,
     from_jinja_error,
     located,
+    project_path,
     sort_problems,
 )
 
@@ -206,3 +208,14 @@ def test_any_python_error_in_a_template_is_located(tmp_path: Path) -> None:
 def test_endless_template_recursion_names_the_recursing_line(tmp_path: Path) -> None:
     error = render_error(tmp_path, "loops.html")
     assert str(error) == "templates/loops.html:2: error: template recursion is too deep"
+
+
+@pytest.mark.parametrize("root", ["/srv/site", "/srv/site/", "/", "/srv/si"])
+def test_project_paths_are_what_relpath_makes_of_them(root: str) -> None:
+    """The short way for plain paths below the root agrees with `os.path.relpath`'s long way."""
+    names = ["c.md", ".x", "../c", "c/", "/c", "c//d", "", "c d/é.md", "c.", "c/.", "c/./d", "c/.."]
+    for name in names:
+        filename = "/srv/site/" + name
+        relative = os.path.relpath(filename, root)
+        expected = filename if relative.startswith("..") else relative
+        assert project_path(filename, root) == expected, (filename, root)

