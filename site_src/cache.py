@@ -24,17 +24,23 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import operator
 import os
 import sys
 import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from importlib import metadata
+from itertools import compress
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .cachefile import Foreign, collector_paused, decode, encode, read_own_file
 from .links import PageScan
 from .model import FileRecord, Parsed, ParsedData
+
+if TYPE_CHECKING:
+    from .index import Index
 
 CACHE_FILE = "build-cache.json"
 # Caches of earlier versions: never read (a pickle can run code when loaded), removed on save.
@@ -70,6 +76,9 @@ class BuildCache:
     data: dict[str, ParsedData] = field(default_factory=dict)
     # Why the saved cache was not used (for --verbose); never saved.
     note: str = ""
+    # The site index of the build this cache describes, kept by a process that builds again
+    # (the dev server), so an edit that changes no front matter skips indexing; never saved.
+    index: Index | None = None
 
     @classmethod
     def load(cls, folder: Path, project: Path) -> BuildCache:
@@ -277,9 +286,11 @@ def trusted_files(cache: BuildCache, out_dir: Path) -> tuple[set[str], bool]:
 
 def changed_paths(old: Mapping[str, FileRecord], new: Mapping[str, FileRecord]) -> list[str]:
     """Output paths whose bytes differ between two builds (added, removed or changed)."""
-    names: Iterable[str] = set(old) | set(new)
-    return sorted(
+    # Thousands of files kept as they were are the same records: passed over at C speed.
+    written = compress(new.items(), map(operator.is_not, new.values(), map(old.get, new)))
+    found = [
         name
-        for name in names
-        if name not in old or name not in new or old[name].digest != new[name].digest
-    )
+        for name, record in written
+        if (was := old.get(name)) is None or was.digest != record.digest
+    ]
+    return sorted(found + [name for name in old.keys() - new.keys()])

@@ -25,7 +25,7 @@ from .model import FileRecord, FrontMatter, Link, PageInfo, Parsed, ParsedData
 if TYPE_CHECKING:
     from .cache import BuildCache
 
-FORMAT = 8
+FORMAT = 9
 # Free-form front matter is saved only up to this size; a bigger value (a YAML alias bomb, say)
 # is parsed again by the next build instead of being expanded into the cache file.
 VALUE_NODES = 10_000
@@ -213,11 +213,11 @@ def _decode_parsed(row: Any) -> Parsed:
 def _encode_error(error: SiteError) -> list[Any]:
     where = error.where
     place = None if where is None else [where.path, where.line, where.column]
-    return [error.message, place, error.hint, error.excerpt, error.severity]
+    return [error.message, place, error.hint, error.excerpt, error.severity, error.code]
 
 
 def _decode_error(row: Any) -> SiteError:
-    message, place, hint, excerpt, severity = row
+    message, place, hint, excerpt, severity, code = row
     where = None
     if place is not None:
         path, line, column = place
@@ -230,6 +230,7 @@ def _decode_error(row: Any) -> SiteError:
         None if hint is None else _str(hint),
         excerpt=None if excerpt is None else _str(excerpt),
         severity=severity,
+        code=_str(code),
     )
 
 
@@ -251,12 +252,13 @@ def _encode_scan(scan: PageScan) -> list[Any]:
         list(scan.reported),
         [link.written for link in links],
         [_encode_error(warning) for warning in scan.warnings],
+        [_encode_error(warning) for warning in scan.linked],
     ]
 
 
 def _decode_scan(row: Any) -> PageScan:
     url, origin, ids, refs, ref_lines, duplicates, duplicate_lines = row[:7]
-    hrefs, lines, columns, reported, written, warnings = row[7:]
+    hrefs, lines, columns, reported, written, warnings, linked = row[7:]
     if not len(hrefs) == len(lines) == len(columns) == len(written):
         raise _Unfit("links of different lengths")
     return PageScan(
@@ -276,6 +278,7 @@ def _decode_scan(row: Any) -> PageScan:
         ),
         frozenset(_column(reported, str)),
         tuple(_decode_error(item) for item in _list(warnings)),
+        tuple(_decode_error(item) for item in _list(linked)),
     )
 
 

@@ -308,6 +308,15 @@ def print_serve_event(event: Event, config: Config, quiet: bool, out: TextIO) ->
             f"Build failed; {shown}. ({event.seconds * 1000:.0f} ms)", file=sys.stderr, flush=True
         )
         return
+    if event.broken_links:
+        print(format_text(event.broken_links), file=sys.stderr)
+        count = len(event.broken_links)
+        print(
+            f"Serving the new site with {count} broken link{'s' if count != 1 else ''} "
+            "(a plain build fails on them unless site.yml says broken_links: warn).",
+            file=sys.stderr,
+            flush=True,
+        )
     if not quiet:
         for warning in event.warnings:
             print(format_text([warning]), file=sys.stderr)

@@ -19,6 +19,7 @@ import yaml
 from .errors import (
     BuildFailed,
     Location,
+    Severity,
     SiteError,
     decode_text,
     located,
@@ -64,6 +65,7 @@ class Config:
     calendar: str | None = None
     drafts: bool = False
     raw_html: bool = True
+    broken_links: Severity = "error"
     macros: bool = True
     extra: Mapping[str, Any] = field(default_factory=dict)
     timezone: str = "UTC"
@@ -101,6 +103,7 @@ SCHEMA: dict[str, tuple[type | tuple[type, ...], str]] = {
     "calendar": (str, "data file (without .yml) describing an event for an .ics file"),
     "drafts": (bool, "include pages marked draft"),
     "raw_html": (bool, "allow raw HTML in Markdown"),
+    "broken_links": (str, "what a link to a missing page, file or #id is: error (default) or warn"),
     "macros": (bool, "evaluate {{ ... }} and {% ... %} in Markdown (data, components)"),
     "extra": (dict, "free-form values for templates as site.extra"),
     "timezone": (str, "the time zone of dates in front matter, e.g. Asia/Shanghai (default UTC)"),
@@ -153,6 +156,8 @@ def load_config(
     for key in ("cname", "calendar"):
         _collect(errors, _check_name, key, values.get(key), raw)
     _collect(errors, _check_timezone, values.get("timezone"), raw)
+    if "broken_links" in values:
+        values["broken_links"] = _collect(errors, _broken_links, values["broken_links"], raw)
     written = {key: str(values.get(key, default)) for key, default in DEFAULT_FOLDERS.items()}
     for key, default in DEFAULT_FOLDERS.items():
         values[key] = _collect(errors, _folder, root, key, written[key], origins) or root / default
@@ -386,6 +391,23 @@ def _check_timezone(value: str | None, raw: ConfigText) -> None:
             "timezone",
             "Use a name from the tz database such as UTC, Europe/Paris or Asia/Shanghai.",
         ) from None
+
+
+BROKEN_LINKS = {"error": "error", "warn": "warning"}
+
+
+def _broken_links(value: str, raw: ConfigText) -> Severity:
+    """`error` (a broken link fails the build) or `warn` (the site is published, the links
+    listed as warnings): the severity broken links get."""
+    if value in BROKEN_LINKS:
+        return "error" if value == "error" else "warning"
+    close = difflib.get_close_matches(value, [*BROKEN_LINKS, "warning"], n=1, cutoff=0.5)
+    guess = f"did you mean '{'warn' if close == ['warning'] else close[0]}'? " if close else ""
+    raise raw.error(
+        f"config key 'broken_links' must be error or warn, not {value!r}",
+        "broken_links",
+        f"{guess}error stops the build at a broken link; warn publishes the site and lists them.",
+    )
 
 
 def _folder(root: Path, key: str, value: str, origins: Mapping[str, Location]) -> Path:

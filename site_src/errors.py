@@ -18,6 +18,9 @@ from typing import Literal
 import jinja2
 
 Severity = Literal["error", "warning"]
+# The `code` of a link to a page, file or #id that does not exist: the one kind of problem that
+# `broken_links: warn` (and the dev server) lets a site publish with.
+BROKEN_LINK = "broken-link"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +51,7 @@ class SiteError(Exception):
         *,
         excerpt: str | None = None,
         severity: Severity = "error",
+        code: str = "",
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -55,6 +59,7 @@ class SiteError(Exception):
         self.hint = hint
         self.excerpt = excerpt
         self.severity: Severity = severity
+        self.code = code
 
     def __str__(self) -> str:
         prefix = f"{self.where}: " if self.where else ""
@@ -62,13 +67,30 @@ class SiteError(Exception):
 
     def __reduce__(self) -> tuple[object, ...]:
         # Keyword-only arguments need help to survive pickling between build processes.
-        return (_rebuild_error, (self.message, self.where, self.hint, self.excerpt, self.severity))
+        fields = (self.message, self.where, self.hint, self.excerpt, self.severity, self.code)
+        return (_rebuild_error, fields)
 
 
 def _rebuild_error(
-    message: str, where: Location | None, hint: str | None, excerpt: str | None, severity: Severity
+    message: str,
+    where: Location | None,
+    hint: str | None,
+    excerpt: str | None,
+    severity: Severity,
+    code: str = "",
 ) -> SiteError:
-    return SiteError(message, where, hint, excerpt=excerpt, severity=severity)
+    return SiteError(message, where, hint, excerpt=excerpt, severity=severity, code=code)
+
+
+def broken_links_as(problems: Iterable[SiteError], severity: Severity) -> list[SiteError]:
+    """The problems with every broken link given `severity` (config `broken_links`), so one
+    setting decides, wherever a link is checked, whether a broken link stops the build."""
+    return [
+        SiteError(p.message, p.where, p.hint, excerpt=p.excerpt, severity=severity, code=p.code)
+        if p.code == BROKEN_LINK and p.severity != severity
+        else p
+        for p in problems
+    ]
 
 
 class BuildFailed(Exception):
@@ -159,12 +181,12 @@ def located(
     column: int | None = None,
     hint: str | None = None,
     severity: Severity = "error",
+    code: str = "",
 ) -> SiteError:
     """Build a SiteError with an excerpt of the offending lines when the source text is known."""
     snippet = excerpt(text, line, column) if text is not None and line is not None else None
-    return SiteError(
-        message, Location(path, line, column), hint, excerpt=snippet, severity=severity
-    )
+    where = Location(path, line, column)
+    return SiteError(message, where, hint, excerpt=snippet, severity=severity, code=code)
 
 
 def excerpt(text: str, line: int, column: int | None = None, context: int = 1) -> str | None:

@@ -7,7 +7,9 @@ that is taken).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import contextlib
+import operator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 
@@ -19,6 +21,7 @@ from .growth import Growth, plan_growth
 from .macros import TRACKED_CONFIG
 from .model import Asset, NavItem, PageInfo, SiteView, UrlMap
 from .output import UNHASHED
+from .paths import Found
 from .render import make_site_view
 from .sources import Project, source_text
 
@@ -45,11 +48,65 @@ class Site:
     growth: Growth = field(default_factory=Growth)
     extras_digest: str = ""
     inputs: Mapping[str, str] = field(default_factory=dict)
+    outputs: tuple[str, ...] = ()  # each page's output path, in the order of `pages`
+    place: Mapping[str, int] = field(default_factory=dict)  # each page's index in `pages`
 
 
-def index_site(config: Config, project: Project) -> tuple[Site, list[SiteError]]:
-    """The published pages (drafts only with `drafts`), their URLs, nav and sections; and the
-    problems."""
+PAGE = operator.attrgetter("page")
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    """A site index and what it was made from, so a long-running process (the dev server) can
+    skip indexing when an edit changed no page's front matter, only texts: then every page's
+    title, URL, order and description, the nav, the sections and the `site` view are what they
+    were. `structure` is the digest of the view and the URL map, the costly part of `digest`."""
+
+    config: Config
+    pages: tuple[PageInfo, ...]  # every source's page, drafts too, in walk order
+    failed: Mapping[str, str]
+    assets: tuple[tuple[str, str], ...]
+    site: Site
+    structure: str
+    errors: tuple[SiteError, ...] = ()
+    others: tuple[Found, ...] = ()  # the content folder's other files (`Project.others`)
+
+    def fits(self, config: Config, project: Project) -> bool:
+        """Whether this index is the one `project` would give. Sources read again but unchanged
+        are the very objects of the last build, so most pages compare by identity."""
+        if len(self.pages) != len(project.parsed) or self.config != config:
+            return False
+        if self.failed != project.failed or self.assets != asset_names(project):
+            return False
+        now = list(map(PAGE, project.parsed.values()))
+        same = list(map(operator.is_, now, self.pages))
+        return all(now[i] == self.pages[i] for i in differing(same))
+
+
+def differing(same: list[bool]) -> Iterator[int]:
+    """The positions of False in `same`, found at C speed (most of thousands are True)."""
+    at = -1
+    with contextlib.suppress(ValueError):
+        while True:
+            at = same.index(False, at + 1)
+            yield at
+
+
+def asset_names(project: Project) -> tuple[tuple[str, str], ...]:
+    """Static files and the content folder's own files, which the index checks pages against."""
+    files = [*project.assets.values(), *project.files.values()]
+    return tuple((asset.logical, asset.output) for asset in files)
+
+
+def index_site(
+    config: Config, project: Project, last: Index | None = None
+) -> tuple[Site, list[SiteError], Index]:
+    """The published pages (drafts only with `drafts`), their URLs, nav and sections; the
+    problems; and the index to pass as `last` to the next build (which reuses it if it fits)."""
+    if last is not None and last.fits(config, project):
+        digest = site_digest(config, project, last.structure)
+        site = with_inputs(replace(last.site, digest=digest), config, project)
+        return site, list(last.errors), replace(last, site=site)
     pages = [e.page for e in project.parsed.values() if config.drafts or not e.page.meta.draft]
     errors = check_unique_urls(pages, config)
     errors += file_collisions(pages, project.assets.values(), project.files, config)
@@ -62,9 +119,37 @@ def index_site(config: Config, project: Project) -> tuple[Site, list[SiteError]]
     growth, problems = plan_growth(config, pages, output_owners(pages, assets, config))
     errors += problems
     view = make_site_view(config, pages, nav, growth.sections)
-    # Data and the config values pages read one by one are not in it: a page's key has those
-    # it read (`cache.data_key`).
-    digest = digest_of(
+    # Data and the config values pages read one by one are not in the digest: a page's key
+    # has those it read (`cache.data_key`).
+    structure = digest_of(
+        replace(view, title="", description="", author="", extra={}),
+        {page.source: page.url for page in pages},
+    )
+    digest = site_digest(config, project, structure)
+    outputs = tuple(page.output_path for page in pages)
+    place = {page.source: number for number, page in enumerate(pages)}
+    site = Site(tuple(pages), urls, tuple(nav), view, digest, growth, "", {}, outputs, place)
+    site = with_inputs(site, config, project)
+    every = tuple(entry.page for entry in project.parsed.values())
+    names = asset_names(project)
+    index = Index(
+        config, every, project.failed, names, site, structure, tuple(errors), project.others
+    )
+    return site, errors, index
+
+
+def with_inputs(site: Site, config: Config, project: Project) -> Site:
+    """The site with what changes with data, config values and the texts of full feeds: the
+    generated files' key and the values pages read one by one (`read_inputs`)."""
+    bodies = [(source, project.parsed[source].digest) for source in site.growth.full_sources]
+    extras = digest_of(site.digest, portable_repr(config), digest_texts(project.data_files), bodies)
+    return replace(site, extras_digest=extras, inputs=read_inputs(config, project.data_files))
+
+
+def site_digest(config: Config, project: Project, structure: str) -> str:
+    """What every output depends on but page texts, data and the config values pages read:
+    the engine, the rest of the config, templates, assets, files and the index's `structure`."""
+    return digest_of(
         engine_digest(),
         portable_repr(replace(config, title="", description="", author="", extra={})),
         digest_texts(project.templates),
@@ -72,16 +157,8 @@ def index_site(config: Config, project: Project) -> tuple[Site, list[SiteError]]
         # Coarse but sure: a page's HTML depends on the files it shows (their hashed names, sizes
         # and variants), so any change among them renders every page again, as for static files.
         sorted((f.logical, f.digest) for f in project.files.values()),
-        replace(view, title="", description="", author="", extra={}),
-        {page.source: page.url for page in pages},
+        structure,
     )
-    bodies = [(source, project.parsed[source].digest) for source in growth.full_sources]
-    extras_digest = digest_of(
-        digest, portable_repr(config), digest_texts(project.data_files), bodies
-    )
-    inputs = read_inputs(config, project.data_files)
-    site = Site(tuple(pages), urls, tuple(nav), view, digest, growth, extras_digest, inputs)
-    return site, errors
 
 
 def read_inputs(config: Config, files: Mapping[str, bytes]) -> dict[str, str]:

@@ -15,7 +15,7 @@ from html import unescape
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-from .errors import Location, Severity, SiteError, located
+from .errors import BROKEN_LINK, Location, Severity, SiteError, located
 from .model import Link, url_to_output_path
 
 LINK_ATTRS = {"href", "src", "poster", "action", "data"}
@@ -24,7 +24,11 @@ IGNORED_SCHEMES = {"mailto", "tel", "data", "http", "https", "webcal"}
 
 @dataclass(frozen=True, slots=True)
 class PageScan:
-    """What the checker needs from one rendered HTML file: its ids and the URLs it uses."""
+    """What the checker needs from one rendered HTML file: its ids and the URLs it uses.
+
+    `warnings`: what checking the page on its own found; `linked`: the broken #links into other
+    pages that the last whole-site check found (under `broken_links: warn`), kept with the page
+    so a build that does not check it again still reports them."""
 
     url: str
     origin: str
@@ -34,6 +38,7 @@ class PageScan:
     body_links: tuple[Link, ...] = ()
     reported: frozenset[str] = frozenset()
     warnings: tuple[SiteError, ...] = ()
+    linked: tuple[SiteError, ...] = ()
 
 
 class LineText(str):
@@ -150,7 +155,22 @@ def check_links(
     only: Collection[str] | None = None,
     root: Path | None = None,
 ) -> list[SiteError]:
-    """Check every page's references against the built files and their ids.
+    """Check every page's references against the built files and their ids (see
+    `check_links_by_page`), all problems in one list."""
+    found = check_links_by_page(scans, files, base_path, templates, only, root)
+    return [problem for problems in found.values() for problem in problems]
+
+
+def check_links_by_page(
+    scans: Mapping[str, PageScan],
+    files: frozenset[str],
+    base_path: str,
+    templates: Mapping[str, str],
+    only: Collection[str] | None = None,
+    root: Path | None = None,
+) -> dict[str, list[SiteError]]:
+    """Check every page's references against the built files and their ids; the problems of
+    each page checked (every one of them is a key, with or without problems).
 
     `only` limits the check to some pages (an incremental build re-checks the pages it rendered
     and the pages linking to their ids); `scans` must still hold every page, for the ids.
@@ -159,13 +179,14 @@ def check_links(
     and raw HTML can still hold (Markdown links are rewritten), is a warning; the rest are
     errors. Each message quotes the link as the author wrote it and suggests the nearest id or
     page."""
-    errors: list[SiteError] = []
+    found: dict[str, list[SiteError]] = {}
     targets: dict[tuple[str, str], Resolved] = {}
     pages = _PageNames(files)
     chosen = sorted(scans.items()) if only is None else sorted((p, scans[p]) for p in only)
     in_templates: dict[str, tuple[str, LineText, int, int, str] | None] = {}
-    for _path, scan in chosen:
+    for path, scan in chosen:
         place: Where | None = None
+        errors = found[path] = []
         for value, line in scan.duplicate_ids:
             errors.append(
                 SiteError(
@@ -192,9 +213,7 @@ def check_links(
             if problem is None and target and fragment and fragment != "top":
                 target_scan = scans.get(target)
                 if target_scan is not None and fragment not in target_scan.ids:
-                    problem = (
-                        f"broken link: {HREF} (no element with id '{fragment}' on {site_path})"
-                    )
+                    problem = f"{BROKEN}{HREF} (no element with id '{fragment}' on {site_path})"
                     # Only the target page's ids: a page full of links stays linear.
                     close = difflib.get_close_matches(fragment, target_scan.ids, n=1)
                     guess = f"#{close[0]}" if close else None
@@ -204,7 +223,7 @@ def check_links(
                 if place is None:  # made once a page, on its first problem
                     place = Where(scan, templates, base_path, root, in_templates)
                 errors.append(_locate(problem, href, place, severity, guess))
-    return errors
+    return found
 
 
 @dataclass(frozen=True)
@@ -272,6 +291,8 @@ def cross_page_refs(scan: PageScan, files: frozenset[str], base_path: str) -> Pa
 
 # Problems are worked out once per link target and name the link as written where they are used.
 HREF = "\x00href\x00"
+# How the problems start that `broken_links: warn` lets a site publish with (`BROKEN_LINK`).
+BROKEN = "broken link: "
 # What a link with a problem leads to: (problem, target output path, site path, severity).
 Resolved = tuple[str | None, str, str, Severity]
 
@@ -300,7 +321,7 @@ def _resolve(base: str, page_url: str, files: frozenset[str], base_path: str) ->
                 "answers with a redirect, other servers may not find it)"
             )
             return problem, "", "", "warning"
-        return f"broken link: {HREF} (no page or file at {site_path})", "", site_path, "error"
+        return f"{BROKEN}{HREF} (no page or file at {site_path})", "", site_path, "error"
     return None, target, site_path, "error"
 
 
@@ -310,6 +331,7 @@ def _locate(
     """The problem at the line the link was written on, quoting it as written there: its
     Markdown line, else the first template line naming it (looked for once per link)."""
     scan = where.scan
+    code = BROKEN_LINK if problem.startswith(BROKEN) else ""
     link = where.written.get(href)
     if link is not None:
         written = link.written or href
@@ -319,7 +341,7 @@ def _locate(
         column = link.column
         if column is None and text is not None:
             column = _column(text, link.line, written)
-        return located(message, scan.origin, text, link.line, column, hint, severity)
+        return located(message, scan.origin, text, link.line, column, hint, severity, code)
     if href not in where.in_templates:
         where.in_templates[href] = _in_templates(href, where.templates, where.base_path)
     spot = where.in_templates[href]
@@ -327,9 +349,10 @@ def _locate(
         name, text, number, column, needle = spot
         hint = _hint(needle, severity, guess, markdown=False)
         message = problem.replace(HREF, needle)
-        return located(message, name, text, number, column, hint, severity)
+        return located(message, name, text, number, column, hint, severity, code)
     hint = _hint(href, severity, guess, markdown=False)
-    return SiteError(problem.replace(HREF, href), Location(scan.origin), hint, severity=severity)
+    message = problem.replace(HREF, href)
+    return SiteError(message, Location(scan.origin), hint, severity=severity, code=code)
 
 
 def _in_templates(

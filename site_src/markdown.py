@@ -31,7 +31,7 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
-from .errors import SiteError, located
+from .errors import BROKEN_LINK, SiteError, located
 from .files import PageFiles, SiteFiles, figures
 from .links import LineText, scan_html
 from .model import Heading, Link, Page, RenderedBody, UrlMap
@@ -453,6 +453,7 @@ def _missing_source(
         line,
         column,
         hint,
+        code=BROKEN_LINK,
     )
 
 

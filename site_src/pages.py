@@ -15,7 +15,7 @@ from typing import Any
 
 from .cache import data_key, digest_bytes, record_of
 from .config import Config
-from .errors import SiteError, project_path
+from .errors import SiteError, broken_links_as, project_path
 from .files import SiteFiles
 from .links import PageScan, check_links, cross_page_refs, scan_html
 from .macros import expand_page, markdown_environment, recorders, uses_macros
@@ -111,6 +111,7 @@ class Renderer:
         try:
             text = read_page_text(job.config, info.source, task.source_digest)
             body, problems = self.body(info, text, site, data)
+            problems = broken_links_as(problems, job.config.broken_links)
             errors = [problem for problem in problems if problem.severity == "error"]
             warnings = tuple(problem for problem in problems if problem.severity == "warning")
             html = render_page(self.env, job.config, site, data, info, body, job.time_limit)
@@ -122,6 +123,7 @@ class Renderer:
         found = check_links(
             {info.output_path: scan}, job.files, base_path, job.templates, None, job.config.root
         )
+        found = broken_links_as(found, job.config.broken_links)
         errors += [problem for problem in found if problem.severity == "error"]
         warnings += tuple(problem for problem in found if problem.severity == "warning")
         scan = replace(cross_page_refs(scan, job.files, base_path), warnings=warnings)

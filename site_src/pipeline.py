@@ -21,9 +21,11 @@ Either way the output is byte-identical to a clean build.
 
 from __future__ import annotations
 
+import operator
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from itertools import chain
 from pathlib import Path
 
 from .artifacts import generated_names, generated_pages, render_artifacts
@@ -36,10 +38,10 @@ from .cache import (
     verified_output,
 )
 from .config import Config, absolute_base_problem
-from .errors import BuildFailed, Location, SiteError
+from .errors import BROKEN_LINK, BuildFailed, Location, SiteError, broken_links_as
 from .files import Placed, make_variant
 from .index import Site, index_site
-from .links import PageScan, check_links, cross_page_refs, scan_html
+from .links import PageScan, check_links, check_links_by_page, cross_page_refs, scan_html
 from .model import FileRecord, url_to_output_path
 from .output import (
     MARKER,
@@ -116,7 +118,7 @@ def build_site(
     store = verified_output(loaded, config.output_dir) if write and edited is None else loaded
     processes = processes or worker_count()
     project, read_errors = read_project(config, store, processes, edited)
-    site, site_errors = index_site(config, project)
+    site, site_errors, indexed = index_site(config, project, store.index)
     plan = make_plan(config, store, project, site, write, trust_output=edited is not None)
     warnings = [*project.warnings, *plan.kept_warnings]
     # About what a successful build publishes, so it is not repeated in a failure's report.
@@ -130,7 +132,7 @@ def build_site(
             warnings += keep_verified(
                 loaded, store, project, config.cache_dir if cache is None else None
             )
-        notes = tuple(warnings + published)
+        notes = tuple(warnings + stored_link_warnings(store, site) + published)
         return BuildResult(
             len(site.pages), len(project.assets), files, seconds, notes, output, searchable=found
         )
@@ -154,6 +156,7 @@ def build_site(
     changed = changed_paths(store.files, new.files) if write else []
     if write:
         loaded.replace(new)
+        loaded.index = indexed
     return BuildResult(
         len(site.pages),
         len(project.assets),
@@ -200,8 +203,9 @@ def render_job(
     the pages that failed to load, which exist: one error each is enough)."""
     claimed = [url_to_output_path(url) for url in project.failed.values()]
     generated = generated_names(config, site.growth)
+    outputs = site.outputs or tuple(page.output_path for page in site.pages)
     files = frozenset(
-        [*(page.output_path for page in site.pages), *generated, *claimed]
+        [*outputs, *generated, *claimed]
         + [placed.output for placed in published_files(config, project)]
     )
     return RenderJob(
@@ -253,7 +257,8 @@ def render_site(
     records, generated_scans, problems = render_generated(job, store, project, site, plan)
     files.update(records)
     scans.update(generated_scans)
-    errors += problems
+    errors += [problem for problem in problems if problem.severity == "error"]
+    warnings += [problem for problem in problems if problem.severity == "warning"]
     placed = published_files(job.config, project)
     records, problems = place_assets(job, plan, placed)
     files.update(records)
@@ -262,9 +267,16 @@ def render_site(
     generated = generated_pages(site.growth)
     only = pages_to_check(job.config, store, scans, plan, names, generated)
     config = job.config
-    errors += check_links(
+    checked = check_links_by_page(
         scans, job.files | names, config.base_path, job.templates, only, config.root
     )
+    for out, found in checked.items():
+        found = broken_links_as(found, config.broken_links)
+        errors += [problem for problem in found if problem.severity == "error"]
+        linked = tuple(problem for problem in found if problem.severity == "warning")
+        if linked or scans[out].linked:
+            scans[out] = replace(scans[out], linked=linked)
+    warnings += chain.from_iterable(map(LINKED, scans.values()))
     new = BuildCache(
         store.engine or engine_digest(),
         project.parsed,
@@ -277,6 +289,9 @@ def render_site(
     return Made(new, len(names - {MARKER}), errors, warnings)
 
 
+LINKED = operator.attrgetter("linked")
+
+
 def render_generated(
     job: RenderJob, store: BuildCache, project: Project, site: Site, plan: Plan
 ) -> tuple[dict[str, FileRecord], dict[str, PageScan], list[SiteError]]:
@@ -287,7 +302,8 @@ def render_generated(
     pages = generated_pages(site.growth)
     if plan.extras_kept:
         kept = {name: store.files[name] for name in generated_names(config, site.growth)}
-        return kept, {name: store.scans[name] for name in pages}, []
+        warnings = [warning for name in pages for warning in store.scans[name].warnings]
+        return kept, {name: store.scans[name] for name in pages}, warnings
     digests = {source: project.parsed[source].digest for source in site.growth.full_sources}
     outputs, errors = render_artifacts(job, site.growth, site.pages, digests)
     records, scans = {}, {}
@@ -296,13 +312,28 @@ def render_generated(
             url, origin = pages[output.path]
             scan = scan_html(output.content.decode("utf-8"), url, origin)
             found = check_links({output.path: scan}, job.files, config.base_path, job.templates)
+            found = broken_links_as(found, config.broken_links)
             errors += [problem for problem in found if problem.severity == "error"]
-            scans[output.path] = cross_page_refs(scan, job.files, config.base_path)
+            # Broken links a generated page is published with, kept with it for later builds.
+            broken = tuple(p for p in found if p.code == BROKEN_LINK and p.severity == "warning")
+            errors += broken
+            scan = cross_page_refs(scan, job.files, config.base_path)
+            scans[output.path] = replace(scan, warnings=broken)
         if job.staging is not None:
             target = write_file(job.staging, output.path, output.content)
             key = site.extras_digest
             records[output.path] = record_of(target, key, digest_bytes(output.content))
     return records, scans, errors
+
+
+def stored_link_warnings(store: BuildCache, site: Site) -> list[SiteError]:
+    """The broken links a build that makes nothing still reports (beyond its kept pages' own
+    warnings): those of the generated pages, and every page's #links into other pages."""
+    pages = generated_pages(site.growth)
+    own = [
+        warning for name in pages if name in store.scans for warning in store.scans[name].warnings
+    ]
+    return own + [warning for scan in store.scans.values() for warning in scan.linked]
 
 
 def place_assets(

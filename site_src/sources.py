@@ -70,6 +70,7 @@ class Project:
     templates: dict[str, str]
     warnings: tuple[SiteError, ...]
     files: dict[str, Asset] = field(default_factory=dict)
+    others: tuple[Found, ...] = ()  # the walk's files that are not pages, as `files` came from
 
 
 def read_project(
@@ -88,7 +89,16 @@ def read_project(
     errors += problems
     warnings = tuple(warning for entry in parsed.values() for warning in entry.warnings)
     project = Project(
-        parsed, failed, data, data_files, parsed_data, assets, templates, warnings, files
+        parsed,
+        failed,
+        data,
+        data_files,
+        parsed_data,
+        assets,
+        templates,
+        warnings,
+        files,
+        tuple(others),
     )
     return project, errors
 
@@ -158,6 +168,9 @@ def read_sources(
     """Hash every .md file under the content folder; parse front matter the cache has not seen.
 
     Also returns the sources that failed to load, and the folder's other files."""
+    changed = None if edited is None else project_names(config, edited)
+    if changed is not None and same_sources(config, store, changed):
+        return read_changed(config, store, changed)
     names, others, errors = walk_content(config)
     settled = time.time_ns() - SETTLED_NS
     pending: list[tuple[str, Parsed | None]] = []
@@ -168,9 +181,7 @@ def read_sources(
         known = store.parsed.get(name)
         if known is None:
             pending.append((name, None))
-        elif (edited is not None and config.root / name not in edited) or unchanged(
-            config.root / name, known
-        ):
+        elif (changed is not None and name not in changed) or unchanged(config.root / name, known):
             results.append((name, known))
         else:  # most likely the same bytes again: read and hash here, parse only if changed
             results.append((name, reader((name, known))))
@@ -184,6 +195,55 @@ def read_sources(
             failed.append(name)
         elif entry is not None:
             parsed[name] = entry
+    return parsed, errors, failed, others
+
+
+def project_names(config: Config, paths: frozenset[Path]) -> set[str] | None:
+    """The paths as names from the project root (`content/a.md`), None if one is outside it."""
+    names = set()
+    for path in paths:
+        if not path.is_relative_to(config.root):
+            return None
+        names.add(path.relative_to(config.root).as_posix())
+    return names
+
+
+def same_sources(config: Config, store: BuildCache, changed: set[str]) -> bool:
+    """Whether the content folder holds the pages the cache holds, for a caller that names every
+    path changed since the cache's build (the dev server, whose cache is that of its own last
+    build): so when each changed path in the content folder is a page the cache holds and still
+    a file, no page can have appeared, vanished or been renamed, and no walk is needed."""
+    if store.index is None or not store.parsed or config.source in changed:
+        return False
+    folder = config.content_dir.relative_to(config.root).as_posix()
+    prefix = "" if folder == "." else folder + "/"
+    return folder not in changed and all(
+        name in store.parsed and os.path.isfile(config.root / name)
+        for name in changed
+        if name.startswith(prefix)
+    )
+
+
+def read_changed(
+    config: Config, store: BuildCache, changed: set[str]
+) -> tuple[dict[str, Parsed], list[SiteError], list[str], list[Found]]:
+    """`read_sources` when `same_sources` holds: the cache's entries, the changed ones read
+    again (in the walk's order, which the cache keeps), and the other files the last walk
+    found (kept with the last index)."""
+    others = list(store.index.others) if store.index is not None else []
+    parsed = dict(store.parsed)
+    errors: list[SiteError] = []
+    failed: list[str] = []
+    reader = partial(read_pending, config, time.time_ns() - SETTLED_NS)
+    for name in sorted(changed & parsed.keys()):
+        entry = reader((name, parsed[name]))
+        if isinstance(entry, SiteError):
+            errors.append(entry)
+            failed.append(name)
+        if isinstance(entry, Parsed):
+            parsed[name] = entry
+        else:
+            del parsed[name]
     return parsed, errors, failed, others
 
 

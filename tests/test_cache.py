@@ -76,7 +76,9 @@ def a_page(source: str) -> PageInfo:
 
 def test_a_saved_cache_loads_back_equal(tmp_path: Path) -> None:
     cache = a_cache(tmp_path / "out")
-    warning = SiteError("odd", Location("content/a.md", 3, 1), "a hint", severity="warning")
+    warning = SiteError(
+        "odd", Location("content/a.md", 3, 1), "a hint", severity="warning", code="broken-link"
+    )
     cache.parsed["content/a.md"] = Parsed("digest", a_page("content/a.md"), (warning,), 10, 20)
     cache.parsed["content/b.md"] = Parsed("digest", a_page("content/b.md"), ())
     cache.scans["a/index.html"] = PageScan(
@@ -97,11 +99,12 @@ def test_a_saved_cache_loads_back_equal(tmp_path: Path) -> None:
     extra = loaded.parsed["content/a.md"].page.meta.extra
     assert [type(value) for value in extra.values()] == [type(value) for value in EXTRA.values()]
     assert [type(key) for key in extra["keys"]] == [type(key) for key in EXTRA["keys"]]
-    assert (saved.message, saved.where, saved.hint, saved.severity) == (
+    assert (saved.message, saved.where, saved.hint, saved.severity, saved.code) == (
         "odd",
         Location("content/a.md", 3, 1),
         "a hint",
         "warning",
+        "broken-link",
     )
     assert [p.name for p in (tmp_path / "cache").iterdir()] == [CACHE_FILE]
 
@@ -115,7 +118,8 @@ def test_the_cache_file_holds_every_field_of_what_it_saves() -> None:
     ]
     assert [f.name for f in fields(PageInfo)] == ["source", "url", "meta", "body_line"]
     assert [f.name for f in fields(PageScan)] == [
-        *("url", "origin", "ids", "refs", "duplicate_ids", "body_links", "reported", "warnings")
+        *("url", "origin", "ids", "refs", "duplicate_ids", "body_links", "reported", "warnings"),
+        "linked",
     ]
     assert [f.name for f in fields(Parsed)] == ["digest", "page", "warnings", "size", "mtime_ns"]
     assert [f.name for f in fields(FileRecord)] == [

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..cache import BuildCache, engine_digest
 from ..config import Config
-from ..errors import BuildFailed, SiteError
+from ..errors import BROKEN_LINK, BuildFailed, SiteError, sort_problems
 from ..pipeline import build_site
 from .search import SearchJob
 from .wsgi_app import SiteState, Snapshot
@@ -26,13 +26,15 @@ from .wsgi_app import SiteState, Snapshot
 
 @dataclass(frozen=True, slots=True)
 class Built:
-    """A successful build: where the site is, its base path, and the stylesheet URLs whose
-    content alone changed (empty when a full page reload is needed)."""
+    """A successful build: where the site is, its base path, the stylesheet URLs whose
+    content alone changed (empty when a full page reload is needed), its warnings, and the
+    broken links it was published with (a plain build would have failed on them)."""
 
     folder: Path
     base_path: str
     stylesheets: tuple[str, ...] = ()
     warnings: tuple[SiteError, ...] = ()
+    broken_links: tuple[SiteError, ...] = ()
     search: SearchJob | None = None  # the index to make on demand (serve/search.py)
 
 
@@ -50,6 +52,7 @@ class Outcome:
     stylesheets: tuple[str, ...] = ()
     crash: str | None = None  # a traceback: a bug in site_src, not the user's mistake
     serving_older: bool = False  # a failed build leaves an earlier good site on show
+    broken_links: tuple[SiteError, ...] = ()  # published anyway: listed, not fatal
 
 
 class Rebuilder:
@@ -120,10 +123,15 @@ class Rebuilder:
             crash = traceback.format_exc()
             outcome = self._failed(previous, changes, started, (bug,))
             return dataclasses.replace(outcome, crash=crash)
-        self._state.finish_build(Snapshot(built.folder, built.base_path, (), built.search))
+        snapshot = Snapshot(built.folder, built.base_path, (), built.broken_links, built.search)
+        self._state.finish_build(snapshot)
         seconds = time.perf_counter() - started
-        css = built.stylesheets if not previous.errors else ()
-        return Outcome(changes, seconds, (), built.warnings, css)
+        # A stylesheet swapped in place would leave a stale overlay on the page.
+        same_overlay = not previous.errors and shown(previous.broken_links) == shown(
+            built.broken_links
+        )
+        css = built.stylesheets if same_overlay else ()
+        return Outcome(changes, seconds, (), built.warnings, css, broken_links=built.broken_links)
 
     def _failed(
         self,
@@ -137,24 +145,37 @@ class Rebuilder:
         return Outcome(changes, time.perf_counter() - started, tuple(errors), serving_older=older)
 
 
+def shown(problems: tuple[SiteError, ...]) -> tuple[tuple[str, str | None, str | None], ...]:
+    """Problems as the overlay shows them (errors compare by identity, not by content)."""
+    return tuple((str(p), p.excerpt, p.hint) for p in problems)
+
+
 def site_builder(load: Callable[[], Config], private: Path) -> Builder:
     """The real builder: reload the config (it may have changed), build into `private`/site.
 
     A change to stylesheets only is reported with the stylesheets' previous URLs, which is what
     the open pages still link to. The incremental cache lives in memory for the server's lifetime,
     so a one-page edit re-renders that page (and its dependents) only, and never touches the
-    project's on-disk cache, which describes `_site/`, not this private folder. The search index
-    is left out: the server makes it when it is first asked for (serve/search.py).
+    project's on-disk cache, which describes `_site/`, not this private folder. Broken links
+    never stop it (whatever `broken_links` says): the newest site is served and they are listed.
+    The search index is left out: the server makes it when it is first asked for
+    (serve/search.py).
     """
     output = private / "site"
     cache = BuildCache(engine_digest())
     # Every path edited since the last successful build (None until one succeeded): a failed
     # build leaves the cache as it was, so its edits must still count for the next one.
     edited: set[Path] | None = None
+    # The config as last read; read again only when its file changed (reading and checking it
+    # costs more than the rest of a one-page rebuild of a small site).
+    loaded: Config | None = None
 
     def build(changed: frozenset[Path]) -> Built:
-        nonlocal edited
-        config = dataclasses.replace(load(), output_dir=output)
+        nonlocal edited, loaded
+        if loaded is None or loaded.root / loaded.source in changed:
+            loaded = None  # a config that fails to load is read again next time
+            loaded = dataclasses.replace(load(), output_dir=output, broken_links="warning")
+        config = loaded
         old_css = previous_stylesheets(config, changed, output)
         if edited is not None:
             edited |= changed
@@ -166,8 +187,10 @@ def site_builder(load: Callable[[], Config], private: Path) -> Builder:
             search_index=False,
         )
         edited = set()
+        broken = tuple(w for w in result.warnings if w.code == BROKEN_LINK)
+        others = tuple(w for w in result.warnings if w.code != BROKEN_LINK)
         search = SearchJob(result.searchable, config.language) if config.search else None
-        return Built(output, config.base_path, old_css, result.warnings, search)
+        return Built(output, config.base_path, old_css, others, sort_problems(broken), search)
 
     return build
 

@@ -96,9 +96,13 @@ def walk(targets: WatchTargets) -> Tree:
 
 @dataclass(frozen=True, slots=True)
 class Debounce:
-    """How changes are grouped: a burst ends after `quiet_ms` without events, or after `max_ms`."""
+    """How changes are grouped: a burst ends after `quiet_ms` without events, or after `max_ms`.
 
-    quiet_ms: int = 20
+    The wait after a save is one to two `quiet_ms`; an editor's save (a temporary file, a
+    rename) takes well under a millisecond, and a burst cut short only means a second build
+    right after the first, which the rebuilder merges with anything else pending."""
+
+    quiet_ms: int = 10
     max_ms: int = 400
 
 

@@ -52,11 +52,13 @@ BUILDING_HEADERS = (("Content-Type", "text/html; charset=utf-8"), ("Retry-After"
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """What the server shows: the last good output folder and the errors of the latest build."""
+    """What the server shows: the last good output folder, the errors of the latest build, and
+    the broken links the site on show was published with."""
 
     folder: Path | None
     base_path: str
     errors: tuple[SiteError, ...]
+    broken_links: tuple[SiteError, ...] = ()
     search: Any = None  # serve/search.py's SearchJob when site.yml has `search: true`
 
 
@@ -249,10 +251,14 @@ def stale_asset(folder: Path, relative: str) -> Path | None:
 
 
 def html_response(status: str, body: bytes, snapshot: Snapshot) -> Response:
-    """An HTML response with the live-reload script ensured and the error overlay when failing."""
+    """An HTML response with the live-reload script ensured, and the error overlay when failing
+    (else the list of broken links the site was published with)."""
     text = body.decode("utf-8", errors="replace")
-    if snapshot.errors or not text:
-        text = inject_overlay(text or error_document(), snapshot.errors)
+    if snapshot.errors:
+        overlay = overlay_html(snapshot.errors, built=snapshot.folder is not None)
+        text = inject_overlay(text or error_document(), overlay)
+    elif snapshot.broken_links:
+        text = inject_overlay(text, broken_links_html(snapshot.broken_links))
     if "</head>" not in text:
         text = LIVE_SCRIPT + text if "<body" not in text.lower() else add_before_body(text)
     headers = (("Content-Type", "text/html; charset=utf-8"),)
@@ -265,48 +271,78 @@ def add_before_body(text: str) -> str:
 
 
 def error_document() -> str:
-    """The page shown before any build has succeeded."""
+    """The page shown while no build has succeeded: there is no site to show yet."""
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
-        "<title>Build failed</title></head><body></body></html>"
+        "<title>Build failed: no site yet</title></head><body></body></html>"
     )
 
 
-def inject_overlay(text: str, errors: tuple[SiteError, ...]) -> str:
+def inject_overlay(text: str, overlay: str) -> str:
     """Put the overlay at the end of the body (or the end of the document)."""
-    if not errors:
+    if not overlay:
         return text
-    overlay = overlay_html(errors)
     index = text.lower().rfind("</body")
     return text + overlay if index < 0 else text[:index] + overlay + text[index:]
 
 
-def overlay_html(errors: tuple[SiteError, ...]) -> str:
-    """An accessible dialog listing the errors; every user-provided text is escaped by format_html."""
-    count = len(errors)
-    title = f"Build failed: {count} problem{'s' if count != 1 else ''}"
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' if count != 1 else ''}"
+
+
+def overlay_html(errors: tuple[SiteError, ...], built: bool = True) -> str:
+    """An accessible dialog listing the errors; every user-provided text is escaped by format_html.
+
+    `built`: whether an earlier build succeeded, so a site is on show behind the dialog; when
+    none did, the dialog must not pretend there is one."""
+    title = f"Build failed: {plural(len(errors), 'problem')}"
+    shown = (
+        "The site shown is the last one that built."
+        if built
+        else "No site has been built yet, so there is nothing to show but these problems."
+    )
+    body = f"<p>{shown} Fix the problem and save; this page reloads on its own.</p>"
+    return dialog("site-src-errors", title, body + format_html(errors), modal=True)
+
+
+def broken_links_html(links: tuple[SiteError, ...]) -> str:
+    """The list of broken links the site on show was published with: the page works, so this is
+    a dismissible panel rather than a wall."""
+    title = f"{plural(len(links), 'broken link')}"
+    body = (
+        "<p>This is the newest site; these links lead to no page, file or id. "
+        "A plain build fails on them (unless site.yml says <code>broken_links: warn</code>). "
+        "Fix them and save; this page reloads on its own.</p>"
+    )
+    return dialog("site-src-broken-links", title, body + format_html(links), modal=False)
+
+
+def dialog(ident: str, title: str, body: str, modal: bool) -> str:
+    """The overlay's frame: a labelled dialog that takes focus, with a Dismiss button."""
+    role = "alertdialog' aria-modal='true" if modal else "dialog"
     return (
-        "<div id='site-src-errors' role='alertdialog' aria-modal='true'"
-        " aria-labelledby='site-src-errors-title' tabindex='-1'>"
+        f"<div id='{ident}' class='site-src-overlay' role='{role}'"
+        f" aria-labelledby='{ident}-title' tabindex='-1'>"
         f"<style>{OVERLAY_CSS}</style>"
-        f"<h2 id='site-src-errors-title'>{title}</h2>"
-        "<p>The site shown is the last one that built. Fix the problem and save; "
-        "this page reloads on its own.</p>"
-        f"{format_html(errors)}"
+        f"<h2 id='{ident}-title'>{title}</h2>"
+        f"{body}"
         "<button type='button' onclick=\"this.parentNode.remove()\">Dismiss</button>"
         "</div>"
-        "<script>document.getElementById('site-src-errors').focus();</script>"
+        f"<script>document.getElementById('{ident}').focus();</script>"
     )
 
 
 OVERLAY_CSS = (
-    "#site-src-errors{position:fixed;inset:0;z-index:2147483647;overflow:auto;margin:0;"
+    ".site-src-overlay{position:fixed;inset:0;z-index:2147483647;overflow:auto;margin:0;"
     "padding:2rem;background:#fff;color:#111;font:16px/1.5 system-ui,sans-serif;"
     "border-top:.5rem solid #b00020}"
-    "#site-src-errors h2{color:#b00020;margin-top:0}"
-    "#site-src-errors pre{background:#f4f4f4;color:#111;padding:.75rem;overflow:auto;"
+    ".site-src-overlay h2{color:#b00020;margin-top:0}"
+    "#site-src-broken-links{inset:auto 0 0 0;max-height:60vh;border-top-color:#8a5a00;"
+    "box-shadow:0 -.25rem 1rem rgba(0,0,0,.3)}"
+    "#site-src-broken-links h2{color:#6b4500}"
+    ".site-src-overlay pre{background:#f4f4f4;color:#111;padding:.75rem;overflow:auto;"
     "font:14px/1.4 ui-monospace,monospace}"
-    "#site-src-errors .site-error-where{font-family:ui-monospace,monospace;font-weight:bold}"
-    "#site-src-errors button{font:inherit;padding:.4rem 1rem}"
-    "#site-src-errors:focus{outline:3px solid #1a5fb4}"
+    ".site-src-overlay .site-error-where{font-family:ui-monospace,monospace;font-weight:bold}"
+    ".site-src-overlay button{font:inherit;padding:.4rem 1rem}"
+    ".site-src-overlay:focus{outline:3px solid #1a5fb4}"
 )
