@@ -67,6 +67,7 @@ def make_environment(config: Config, assets: Mapping[str, Asset]) -> jinja2.Envi
     env.globals["url"] = make_url(config.base_path)
     env.globals["absolute_url"] = make_absolute_url(config)
     env.globals["asset"] = make_asset_url(config.base_path, assets, make_absolute_url(config))
+    env.globals["image_size"] = make_image_size(assets)
     return env
 
 
@@ -140,6 +141,24 @@ def make_asset_url(
         return base_path + encode_url(assets[logical].output)
 
     return asset
+
+
+def make_image_size(assets: Mapping[str, Asset]) -> Callable[[str], tuple[int, int]]:
+    """image_size('img/share.png') -> (1200, 630): a template writes an image's real size
+    instead of numbers that go stale when the picture is replaced."""
+
+    def image_size(path: str) -> tuple[int, int]:
+        logical = path.lstrip("/")
+        found = assets.get(logical)
+        if found is None:
+            known = ", ".join(sorted(assets)[:8]) or "none"
+            raise jinja2.TemplateError(f"no static file '{logical}' (static files: {known})")
+        info = found.image
+        if info is None or info.problem or not info.width:
+            raise jinja2.TemplateError(f"'{logical}' is not an image whose size can be read")
+        return info.width, info.height
+
+    return image_size
 
 
 def make_site_view(

@@ -144,3 +144,46 @@ def test_data_and_keys_named_like_dict_methods_reach_templates(make_project: Mak
         "<p>page-keys|menu-update</p>"
         "<p>answer=the keys file</p>\n"
     )
+
+
+def test_image_size_reads_the_published_picture_and_follows_it_when_replaced(
+    make_project: MakeProject,
+) -> None:
+    from PIL import Image
+
+    from site_src.pipeline import build_site
+
+    page = '{% set w, h = image_size(\'img/p.png\') %}<img src="{{ asset(\'img/p.png\') }}" width="{{ w }}" height="{{ h }}" alt="">'
+    root = make_project(
+        {
+            "content/index.md": "---\ntitle: Home\ntemplate: pic.html\n---\n",
+            "templates/pic.html": page,
+        }
+    )
+    (root / "static/img").mkdir(parents=True)
+    config = config_for(root)
+    for size in [(300, 120), (64, 48)]:
+        Image.new("RGB", size, "white").save(root / "static/img/p.png")
+        build_site(config)
+        html = (config.output_dir / "index.html").read_text()
+        assert f'width="{size[0]}" height="{size[1]}"' in html
+
+
+def test_image_size_of_a_file_that_is_not_a_picture_is_a_template_error(
+    make_project: MakeProject,
+) -> None:
+    from site_src.errors import BuildFailed
+    from site_src.pipeline import build_site
+
+    root = make_project(
+        {
+            "content/index.md": "---\ntitle: Home\ntemplate: pic.html\n---\n",
+            "templates/pic.html": "{{ image_size('notes.txt') }}",
+            "static/notes.txt": "plain text",
+        }
+    )
+    with pytest.raises(BuildFailed) as failed:
+        build_site(config_for(root))
+    message = " ".join(str(error) for error in failed.value.errors)
+    assert "'notes.txt' is not an image whose size can be read" in message
+    assert "pic.html" in message
