@@ -469,17 +469,25 @@ def read_content_files(
     them at the same place."""
     files: dict[str, Asset] = {}
     errors: list[SiteError] = []
+    for logical, raw in read_each(found, str(config.root), errors):
+        files[logical] = Asset(logical, logical, digest_bytes(raw), image_info(logical, raw))
+    return files, errors
+
+
+def read_each(
+    found: list[Found], root: str, errors: list[SiteError]
+) -> Iterator[tuple[str, bytes]]:
+    """Each file's path in its folder and its bytes; a name that cannot be a URL, or an entry
+    `paths` refuses, goes to `errors` and the others are still read."""
     for parts, file in found:
-        name = project_path(file, str(config.root))
+        name = project_path(file, root)
         try:
             check_source_name(PurePath(*parts), name)
             raw = read_regular(Path(file), name)
         except SiteError as error:
             errors.append(error)
             continue
-        logical = "/".join(parts)
-        files[logical] = Asset(logical, logical, digest_bytes(raw), image_info(logical, raw))
-    return files, errors
+        yield "/".join(parts), raw
 
 
 def collect_assets(static_dir: Path, sources: Sources) -> tuple[dict[str, Asset], list[SiteError]]:
@@ -493,15 +501,7 @@ def collect_assets(static_dir: Path, sources: Sources) -> tuple[dict[str, Asset]
     if not static_dir.is_dir():
         return assets, []
     found, errors = source_files(static_dir, sources)
-    for parts, file in found:
-        name = project_path(file, str(sources.root))
-        try:
-            check_source_name(PurePath(*parts), name)
-            raw = read_regular(Path(file), name)
-        except SiteError as error:
-            errors.append(error)
-            continue
-        logical = "/".join(parts)
+    for logical, raw in read_each(found, str(sources.root), errors):
         digest = digest_bytes(raw)
         image = image_info(logical, raw)
         assets[logical] = Asset(logical, hashed_name(logical, digest), digest, image)
