@@ -47,8 +47,42 @@ SAFE_ID = re.compile(r"[\w:-]+")
 EMPHASIS_ATTRS = re.compile(r"\{:?\s*((?:[#.][\w:-]+\s*)+)\}")
 
 
-def make_markdown(raw_html: bool = True) -> MarkdownIt:
-    """Build the one Markdown parser every page uses; its options are part of the cache key."""
+# What GitHub's bare links start from: `www.`, `http(s)://`, and an `@` for an email address
+# (with or without `mailto:` / `xmpp:`).
+AUTOLINK_HINTS = ("www.", "://", "@")
+
+
+def parse_tokens(
+    md: MarkdownIt, fast: MarkdownIt | None, text: str
+) -> tuple[list[Token], dict[str, object]]:
+    """Parse with `fast` (the same parser without the bare-link rules) and keep its tokens when
+    no text token holds what a bare link starts with; else parse again with `md`.
+
+    The bare-link rules stop the text scanner at every `w`, a tenth or more of a light page's
+    parse, and most pages have no bare link. They only ever claim characters that would
+    otherwise be plain text, so text tokens without those strings mean the same tokens."""
+    env: dict[str, object] = {}
+    if fast is None:
+        return md.parse(text, env), env
+    tokens = fast.parse(text, env)
+    if not any(hint in text for hint in AUTOLINK_HINTS) or not _text_holds_hint(tokens):
+        return tokens, env
+    env = {}
+    return md.parse(text, env), env
+
+
+def _text_holds_hint(tokens: list[Token]) -> bool:
+    for token in tokens:
+        if token.type == "text" and any(hint in token.content for hint in AUTOLINK_HINTS):
+            return True
+        if token.children and _text_holds_hint(token.children):
+            return True
+    return False
+
+
+def make_markdown(raw_html: bool = True, autolinks: bool = True) -> MarkdownIt:
+    """Build the Markdown parser pages use; its options are part of the cache key. Without
+    `autolinks` it is the fast first try of `parse_tokens`."""
     md = MarkdownIt(
         "commonmark",
         {"typographer": True, "html": raw_html, "highlight": make_highlighter(), "alerts": True},
@@ -57,7 +91,10 @@ def make_markdown(raw_html: bool = True) -> MarkdownIt:
     allowed = None if raw_html else UNTRUSTED_ATTRS
     md.use(footnote_plugin).use(attrs_plugin, allowed=allowed)
     md.use(attrs_block_plugin, allowed=allowed)
-    md.use(deflist_plugin).use(gfm_autolink_plugin).use(tasklists_plugin, label=True)
+    md.use(deflist_plugin)
+    if autolinks:
+        md.use(gfm_autolink_plugin)
+    md.use(tasklists_plugin, label=True)
     md.core.ruler.push("heading_attrs", _heading_attrs)
     md.core.ruler.push("emphasis_attrs", _emphasis_attrs)
     if not raw_html:
@@ -302,14 +339,19 @@ def _plain_text(children: Sequence[Token]) -> str:
 
 
 def render_markdown(
-    md: MarkdownIt, page: Page, urls: UrlMap, base_path: str, files: SiteFiles | None = None
+    md: MarkdownIt,
+    page: Page,
+    urls: UrlMap,
+    base_path: str,
+    files: SiteFiles | None = None,
+    fast: MarkdownIt | None = None,
 ) -> tuple[RenderedBody, list[SiteError]]:
     """Render a page body; rewrite .md and root-relative links; report .md links that go nowhere.
 
     With the site's `files`, images and links to files are written as their published URLs
-    (`files.PageFiles`), and a missing one is reported here, where its line is known."""
-    env: dict[str, object] = {}
-    tokens = md.parse(page.markdown, env)
+    (`files.PageFiles`), and a missing one is reported here, where its line is known. `fast` is
+    `md` without the bare-link rules (see `parse_tokens`)."""
+    tokens, env = parse_tokens(md, fast, page.markdown)
     links: list[Link] = []
     errors: list[SiteError] = []
     toc: list[Heading] = []

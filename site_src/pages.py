@@ -81,6 +81,7 @@ class Renderer:
     def __init__(self, job: RenderJob) -> None:
         self.job = job
         self.md = make_markdown(job.config.raw_html)
+        self.md_without_autolinks = make_markdown(job.config.raw_html, autolinks=False)
         self.env = make_environment(job.config, job.assets)
         self.files = site_files(job)
         self.md_env = markdown_environment(self.env)
@@ -101,7 +102,9 @@ class Renderer:
                 self.md, self.md_env, self.env, page, context, root, job.time_limit
             )
             page = expanded.page
-        body, problems = render_markdown(self.md, page, job.urls, job.config.base_path, self.files)
+        body, problems = render_markdown(
+            self.md, page, job.urls, job.config.base_path, self.files, self.md_without_autolinks
+        )
         return (expanded.restore(body) if expanded else body), problems
 
     def render_one(self, task: PageTask) -> PageResult:

@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from site_src.markdown import heading_slug, make_markdown, render_markdown, rewrite_link
+from site_src.markdown import (
+    heading_slug,
+    make_markdown,
+    parse_tokens,
+    render_markdown,
+    rewrite_link,
+)
 from site_src.model import FrontMatter, Page, RenderedBody, UrlMap
 
 URLS = UrlMap(
@@ -225,3 +233,30 @@ def test_an_id_or_class_right_after_emphasis_lands_on_it() -> None:
     assert '<strong id="mkdocs-locale"><code>locale</code></strong>: the locale' in html
     assert '<em class="big" id="y">x</em>' in html
     assert '<strong class="z">a <em id="q">b</em></strong>' in html
+
+
+# Pieces that make, nearly make, or hide GitHub's bare links, mixed with the Markdown around them.
+AUTOLINK_PIECES = [
+    "www.", "ww", "w", "example.com", "https", "http", "://", ":", "//", "/", "@", "a@b.co",
+    "mailto:", "xmpp:", "[", "](", ")", "<", ">", "`", "*", "_", "\\", "![", "^[", "]", " ", "\n",
+    "\n\n", "| a | b |\n|---|---|\n| ", "> ", "- ", "x", "(", ".", ",", "&#64;", "~~",
+]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(AUTOLINK_PIECES), max_size=40).map("".join))
+@settings(max_examples=400, deadline=None)
+def test_the_fast_parse_without_bare_link_rules_changes_nothing(text: str) -> None:
+    md, fast = make_markdown(), make_markdown(autolinks=False)
+    tokens, env = parse_tokens(md, fast, text)
+    assert md.renderer.render(tokens, md.options, env) == md.render(text)
+
+
+def test_bare_links_survive_the_fast_parse() -> None:
+    md, fast = make_markdown(), make_markdown(autolinks=False)
+    for text, href in [
+        ("See www.example.com today.", "http://www.example.com"),
+        ("Write to team@example.org.", "mailto:team@example.org"),
+        ("A [link](https://a.org) and https://b.org/x too.", "https://b.org/x"),
+    ]:
+        tokens, env = parse_tokens(md, fast, text)
+        assert f'href="{href}"' in md.renderer.render(tokens, md.options, env)
