@@ -6,9 +6,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from . import __version__
 from .cache import engine_digest
@@ -57,8 +58,31 @@ def full_help(parser: argparse.ArgumentParser) -> str:
     return "\n".join(parts).rstrip("\n")
 
 
+class WholeWords(argparse.HelpFormatter):
+    """Wraps help text between words only: `site-src` split at its hyphen reads as two words
+    and cannot be copied from the terminal."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        text = " ".join(text.split())
+        return textwrap.wrap(text, width, break_on_hyphens=False)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        text = " ".join(text.split())
+        return textwrap.fill(
+            text, width, initial_indent=indent, subsequent_indent=indent, break_on_hyphens=False
+        )
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose commands' help wraps like its own."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", WholeWords)
+        super().__init__(*args, **kwargs)
+
+
 def make_parser(prog: str = "site-src") -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog=prog,
         description="Build the site from content/ and templates/ into _site/.",
         epilog=(
