@@ -9,7 +9,7 @@ import sys
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from . import __version__
 from .cache import engine_digest
@@ -20,7 +20,6 @@ from .init import create_project
 from .output import Published
 from .pipeline import BuildResult, build_site
 from .scaffold import create_page, plan_page
-from .serve import Event, Indexed, Listening, ServeOptions, serve
 from .terminal import (
     Progress,
     actions_annotations,
@@ -29,6 +28,9 @@ from .terminal import (
     under_github_actions,
     wants_colour,
 )
+
+if TYPE_CHECKING:
+    from .serve import Event
 
 COMMANDS = ("build", "check", "deploy", "serve", "new", "init", "cache-key")
 
@@ -297,6 +299,8 @@ def run_serve(args: argparse.Namespace, config: Config, out: TextIO) -> int:
             drafts=args.drafts,
         )
 
+    from .serve import ServeOptions, serve  # the dev server's libraries load only for serve
+
     options = ServeOptions(args.host, args.port, args.open)
     serve(load, options, lambda event: print_serve_event(event, config, args.quiet, out))
     print("\nStopped.", file=out)
@@ -304,6 +308,8 @@ def run_serve(args: argparse.Namespace, config: Config, out: TextIO) -> int:
 
 
 def print_serve_event(event: Event, config: Config, quiet: bool, out: TextIO) -> None:
+    from .serve import Indexed, Listening
+
     """The dev server's terminal output: where it listens, each rebuild, every error in full."""
     if isinstance(event, Listening):
         if event.port != event.requested_port and event.requested_port:
