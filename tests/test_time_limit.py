@@ -57,6 +57,16 @@ else:
 """
 
 
+def run_build(root: Path, processes: int, where: str) -> subprocess.CompletedProcess[str]:
+    """BUILD in a process of its own, so a limit that fails to stop the build hangs nothing."""
+    return subprocess.run(
+        [sys.executable, "-c", BUILD, str(root), str(processes), where],
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+
+
 def runaway_project(make_project: MakeProject, template: str, pages: int) -> Path:
     files = {f"content/p{n:03}.md": f"---\ntitle: P{n}\n---\nText.\n" for n in range(pages)}
     return make_project(
@@ -75,12 +85,7 @@ def test_a_template_that_never_ends_is_stopped_at_its_line(
 ) -> None:
     root = runaway_project(make_project, RUNAWAY[kind], 60)
     started = time.monotonic()
-    result = subprocess.run(
-        [sys.executable, "-c", BUILD, str(root), str(processes), where],
-        capture_output=True,
-        text=True,
-        timeout=90,
-    )
+    result = run_build(root, processes, where)
     assert result.returncode == 0, result.stderr
     assert time.monotonic() - started < 45
     first = result.stdout.splitlines()[0]
@@ -101,12 +106,7 @@ def test_markdown_that_never_ends_stops_the_build_at_its_line(
     files = {f"content/p{n:03}.md": f"---\ntitle: P{n}\n---\nText.\n\n{loop}\n" for n in range(60)}
     root = make_project({**files, "content/index.md": "---\ntitle: H\n---\n"})
     started = time.monotonic()
-    result = subprocess.run(
-        [sys.executable, "-c", BUILD, str(root), str(processes), where],
-        capture_output=True,
-        text=True,
-        timeout=90,
-    )
+    result = run_build(root, processes, where)
     assert result.returncode == 0, result.stderr
     assert time.monotonic() - started < 30  # stopped at the first page, not one second each
     first = result.stdout.splitlines()[0]
