@@ -152,13 +152,20 @@ def code(rng: random.Random) -> str:
     return f"```{language}\n{body}\n```"
 
 
+def front_matter(index: int, plan: Plan, rng: random.Random) -> str:
+    """A page's front matter: its title, a description, its order and a date."""
+    date = f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+    return (
+        f"---\ntitle: {plan.title}\ndescription: {words(rng, 12).capitalize()}.\n"
+        f"order: {index}\ndate: {date}\n---\n"
+    )
+
+
 def page_text(index: int, plans: list[Plan], rng: random.Random) -> str:
     """One page: front matter, an introduction, six sections of prose, lists, tables and code."""
     plan = plans[index]
-    date = f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
     blocks = [
-        f"---\ntitle: {plan.title}\ndescription: {words(rng, 12).capitalize()}.\n"
-        f"order: {index}\ndate: {date}\n---\n",
+        front_matter(index, plan, rng),
         paragraph(rng, plans, 60),
     ]
     for number, heading in enumerate(plan.headings):
@@ -176,10 +183,8 @@ def light_page_text(index: int, plans: list[Plan], rng: random.Random) -> str:
     """One light page: front matter, an introduction with a link, six sections of prose with a
     list each, and a link in every other section (four links in all)."""
     plan = plans[index]
-    date = f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
     blocks = [
-        f"---\ntitle: {plan.title}\ndescription: {words(rng, 12).capitalize()}.\n"
-        f"order: {index}\ndate: {date}\n---\n",
+        front_matter(index, plan, rng),
         paragraph(rng, plans, 70),
     ]
     for number, heading in enumerate(plan.headings):

@@ -22,6 +22,19 @@ from .conftest import config_for
 from .serving import wait_until
 
 
+def scripted_builds(results: list[object]) -> Callable[[frozenset[Path]], Built]:
+    """A build function that returns or raises the given results in turn."""
+
+    def scripted(_changed: frozenset[Path]) -> Built:
+        result = results.pop(0)
+        if isinstance(result, Exception):
+            raise result
+        assert isinstance(result, Built)
+        return result
+
+    return scripted
+
+
 def test_changes_during_a_build_are_built_together_right_after(tmp_path: Path) -> None:
     release = threading.Event()
     calls: list[frozenset[Path]] = []
@@ -55,12 +68,7 @@ def test_errors_keep_the_last_good_site_and_a_good_build_clears_them(tmp_path: P
         Built(tmp_path, "/r/"),
     ]
 
-    def scripted(_changed: frozenset[Path]) -> Built:
-        result = results.pop(0)
-        if isinstance(result, Exception):
-            raise result
-        assert isinstance(result, Built)
-        return result
+    scripted = scripted_builds(results)
 
     state = SiteState()
     outcomes: queue.Queue[Outcome] = queue.Queue()
@@ -124,12 +132,7 @@ def test_a_failed_build_says_whether_an_earlier_site_is_still_shown(tmp_path: Pa
     """Never claim a last good site when none has built."""
     results: list[object] = [BuildFailed([SiteError("bad")]), Built(tmp_path, "/"), SiteError("x")]
 
-    def scripted(_changed: frozenset[Path]) -> Built:
-        result = results.pop(0)
-        if isinstance(result, Exception):
-            raise result
-        assert isinstance(result, Built)
-        return result
+    scripted = scripted_builds(results)
 
     outcomes: queue.Queue[Outcome] = queue.Queue()
     rebuilder = Rebuilder(scripted, SiteState(), outcomes.put)
