@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
+from markdown_it.rules_core.replacements import RARE_RE, SCOPED_ABBR_RE
 from markdown_it.token import Token
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
@@ -36,6 +37,8 @@ from .files import PageFiles, SiteFiles, figures
 from .links import LineText, scan_html
 from .model import Heading, Link, Page, RenderedBody, UrlMap
 
+# markdown-it's own rules that CommonMark leaves off, switched on per page.
+BUILT_IN = ("strikethrough", "replacements", "smartquotes")
 HEADING_ATTRS = re.compile(r"\s*\{((?:\s*[#.][\w:-]+)+)\s*\}\s*$")
 # With raw_html off, `{...}` attributes may only name classes and plain ids: a style, an event
 # handler or an href could restyle, overlay or redirect the page. A clash with a template's id is
@@ -50,60 +53,138 @@ EMPHASIS_ATTRS = re.compile(r"\{:?\s*((?:[#.][\w:-]+\s*)+)\}")
 # What GitHub's bare links start from: `www.`, `http(s)://`, and an `@` for an email address
 # (with or without `mailto:` / `xmpp:`).
 AUTOLINK_HINTS = ("www.", "://", "@")
+# The same in parsed text, where the typographer has already made `www...` into `www…`.
+TOKEN_HINTS = (*AUTOLINK_HINTS, "www…")
+# The syntaxes a page may leave out of its parser (`Parsers`): each one's rules can only match
+# where the page's text holds what `syntaxes_in` looks for.
+SYNTAXES = frozenset(
+    {
+        "footnotes",  # [^1], ^[inline]
+        "attrs",  # {#id .class} after links, images, code, emphasis, headings and above blocks
+        "deflist",  # a term, then `: definition` on the next line
+        "strikethrough",  # ~~gone~~
+        "tasklists",  # - [ ] / - [x]
+        "replacements",  # (c) +- ... -- and the like
+        "smartquotes",  # ' and "
+        "figures",  # ![alt](src "caption") alone in a paragraph
+        "alerts",  # > [!NOTE]
+        "autolinks",  # www.example.com, https://..., a@b.co
+    }
+)
+# A definition's marker opens a line, after any indentation and blockquote markers (a lazy
+# continuation line has none).
+DEFINITION_MARKER = re.compile(r"^[ \t>]*[:~][ \t]", re.MULTILINE)
+TASK_BOX = re.compile(r"\[[ xX]\]")
 
 
-def parse_tokens(
-    md: MarkdownIt, fast: MarkdownIt | None, text: str
-) -> tuple[list[Token], dict[str, object]]:
-    """Parse with `fast` (the same parser without the bare-link rules) and keep its tokens when
-    no text token holds what a bare link starts with; else parse again with `md`.
+def syntaxes_in(text: str) -> frozenset[str]:
+    """The optional syntaxes `text` may use, bare links apart (see `Parsers.parse`).
 
-    The bare-link rules stop the text scanner at every `w`, a tenth or more of a light page's
-    parse, and most pages have no bare link. They only ever claim characters that would
-    otherwise be plain text, so text tokens without those strings mean the same tokens."""
-    env: dict[str, object] = {}
-    if fast is None:
-        return md.parse(text, env), env
-    tokens = fast.parse(text, env)
-    if not any(hint in text for hint in AUTOLINK_HINTS) or not _text_holds_hint(tokens):
-        return tokens, env
-    env = {}
-    return md.parse(text, env), env
+    A rule left out must be one that could match nothing: its trigger characters are not in the
+    text. Text tokens are pieces of the source (attributes and task boxes are only ever cut off
+    their ends), so a typographic replacement can only find in a token what the source holds."""
+    found = set()
+    if "[^" in text or "^[" in text:
+        found.add("footnotes")
+    if "{" in text:
+        found.add("attrs")
+    if DEFINITION_MARKER.search(text):
+        found.add("deflist")
+    if "~~" in text:
+        found.add("strikethrough")
+    if TASK_BOX.search(text):
+        found.add("tasklists")
+    if RARE_RE.search(text) or SCOPED_ABBR_RE.search(text):
+        found.add("replacements")
+    if "'" in text or '"' in text:
+        found.add("smartquotes")
+    if "![" in text:
+        found.add("figures")
+    if "[!" in text:
+        found.add("alerts")
+    return frozenset(found)
+
+
+class Parsers:
+    """The Markdown parsers of one process: for each set of optional syntaxes a page uses, a
+    parser with only their rules, built on first use.
+
+    Every rule tried at every character costs time whether or not it matches; on a page of
+    plain prose the optional rules are a fifth of the parse. A page parsed without the rules it
+    cannot use gives the same tokens, so the same HTML (`tests/test_markdown.py` checks this
+    against the full parser)."""
+
+    def __init__(self, raw_html: bool = True) -> None:
+        self.raw_html = raw_html
+        self.built: dict[frozenset[str], MarkdownIt] = {}
+
+    @property
+    def full(self) -> MarkdownIt:
+        """The parser with every syntax (for reading a page's code regions, say)."""
+        return self.get(SYNTAXES)
+
+    def get(self, syntaxes: frozenset[str]) -> MarkdownIt:
+        md = self.built.get(syntaxes)
+        if md is None:
+            md = self.built[syntaxes] = make_markdown(self.raw_html, syntaxes)
+        return md
+
+    def parse(self, text: str) -> tuple[MarkdownIt, list[Token], dict[str, object]]:
+        """The page's parser, its tokens and environment (for `md.renderer.render`).
+
+        Bare links are found by parsing without their rules first: they stop the text scanner
+        at every `w`, a tenth or more of a light page's parse, and most pages have none. They
+        only ever claim characters that would otherwise be plain text, so when no text token
+        holds what a bare link starts with, the tokens are the same."""
+        syntaxes = syntaxes_in(text)
+        md, env = self.get(syntaxes), dict[str, object]()
+        tokens = md.parse(text, env)
+        if any(hint in text for hint in AUTOLINK_HINTS) and _text_holds_hint(tokens):
+            md, env = self.get(syntaxes | {"autolinks"}), {}
+            tokens = md.parse(text, env)
+        return md, tokens, env
 
 
 def _text_holds_hint(tokens: list[Token]) -> bool:
     for token in tokens:
-        if token.type == "text" and any(hint in token.content for hint in AUTOLINK_HINTS):
+        if token.type == "text" and any(hint in token.content for hint in TOKEN_HINTS):
             return True
         if token.children and _text_holds_hint(token.children):
             return True
     return False
 
 
-def make_markdown(raw_html: bool = True, autolinks: bool = True) -> MarkdownIt:
-    """Build the Markdown parser pages use; its options are part of the cache key. Without
-    `autolinks` it is the fast first try of `parse_tokens`."""
+def make_markdown(raw_html: bool = True, syntaxes: frozenset[str] = SYNTAXES) -> MarkdownIt:
+    """Build a Markdown parser for pages, with the optional `syntaxes` named (all by default;
+    pages get theirs from `Parsers`). Its options are part of the cache key."""
     md = MarkdownIt(
         "commonmark",
         {"typographer": True, "html": raw_html, "highlight": make_highlighter(), "alerts": True},
     )
-    md.enable(["table", "strikethrough", "replacements", "smartquotes"])
+    md.enable(["table", *(name for name in BUILT_IN if name in syntaxes)])
     allowed = None if raw_html else UNTRUSTED_ATTRS
-    md.use(footnote_plugin).use(attrs_plugin, allowed=allowed)
-    md.use(attrs_block_plugin, allowed=allowed)
-    md.use(deflist_plugin)
-    if autolinks:
+    if "footnotes" in syntaxes:
+        md.use(footnote_plugin)
+    if "attrs" in syntaxes:
+        md.use(attrs_plugin, allowed=allowed).use(attrs_block_plugin, allowed=allowed)
+    if "deflist" in syntaxes:
+        md.use(deflist_plugin)
+    if "autolinks" in syntaxes:
         md.use(gfm_autolink_plugin)
-    md.use(tasklists_plugin, label=True)
-    md.core.ruler.push("heading_attrs", _heading_attrs)
-    md.core.ruler.push("emphasis_attrs", _emphasis_attrs)
+    if "tasklists" in syntaxes:
+        md.use(tasklists_plugin, label=True)
+    if "attrs" in syntaxes:
+        md.core.ruler.push("heading_attrs", _heading_attrs)
+        md.core.ruler.push("emphasis_attrs", _emphasis_attrs)
     if not raw_html:
         md.core.ruler.push("untrusted_ids", _untrusted_ids)
     md.core.ruler.push("heading_ids", _heading_ids)
     md.use(anchors_plugin, min_level=1, max_level=6, permalink=True, permalinkSymbol="#")
     md.core.ruler.push("anchor_labels", _anchor_labels)
-    md.core.ruler.push("alert_roles", _alert_roles)
-    md.core.ruler.push("figures", figures)
+    if "alerts" in syntaxes:
+        md.core.ruler.push("alert_roles", _alert_roles)
+    if "figures" in syntaxes:
+        md.core.ruler.push("figures", figures)
     return md
 
 
@@ -339,19 +420,17 @@ def _plain_text(children: Sequence[Token]) -> str:
 
 
 def render_markdown(
-    md: MarkdownIt,
+    parsers: Parsers,
     page: Page,
     urls: UrlMap,
     base_path: str,
     files: SiteFiles | None = None,
-    fast: MarkdownIt | None = None,
 ) -> tuple[RenderedBody, list[SiteError]]:
     """Render a page body; rewrite .md and root-relative links; report .md links that go nowhere.
 
     With the site's `files`, images and links to files are written as their published URLs
-    (`files.PageFiles`), and a missing one is reported here, where its line is known. `fast` is
-    `md` without the bare-link rules (see `parse_tokens`)."""
-    tokens, env = parse_tokens(md, fast, page.markdown)
+    (`files.PageFiles`), and a missing one is reported here, where its line is known."""
+    md, tokens, env = parsers.parse(page.markdown)
     links: list[Link] = []
     errors: list[SiteError] = []
     toc: list[Heading] = []

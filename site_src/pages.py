@@ -19,7 +19,7 @@ from .errors import SiteError, broken_links_as, project_path
 from .files import SiteFiles
 from .links import PageScan, check_links, cross_page_refs, scan_html
 from .macros import expand_page, markdown_environment, recorders, uses_macros
-from .markdown import make_markdown, render_markdown
+from .markdown import Parsers, render_markdown
 from .model import Asset, FileRecord, PageInfo, RenderedBody, SiteView, UrlMap
 from .output import write_file
 from .parallel import run_in_workers
@@ -80,8 +80,7 @@ class Renderer:
 
     def __init__(self, job: RenderJob) -> None:
         self.job = job
-        self.md = make_markdown(job.config.raw_html)
-        self.md_without_autolinks = make_markdown(job.config.raw_html, autolinks=False)
+        self.parsers = Parsers(job.config.raw_html)
         self.env = make_environment(job.config, job.assets)
         self.files = site_files(job)
         self.md_env = markdown_environment(self.env)
@@ -99,11 +98,11 @@ class Renderer:
             context = {"site": site, "page": view, "data": data}
             root = str(job.config.root)
             expanded = expand_page(
-                self.md, self.md_env, self.env, page, context, root, job.time_limit
+                self.parsers.full, self.md_env, self.env, page, context, root, job.time_limit
             )
             page = expanded.page
         body, problems = render_markdown(
-            self.md, page, job.urls, job.config.base_path, self.files, self.md_without_autolinks
+            self.parsers, page, job.urls, job.config.base_path, self.files
         )
         return (expanded.restore(body) if expanded else body), problems
 

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from site_src.markdown import (
+    SYNTAXES,
+    Parsers,
     heading_slug,
     make_markdown,
-    parse_tokens,
     render_markdown,
     rewrite_link,
+    syntaxes_in,
 )
 from site_src.model import FrontMatter, Page, RenderedBody, UrlMap
 
@@ -22,7 +26,7 @@ URLS = UrlMap(
 
 def render(markdown: str, source: str = "content/index.md", base: str = "/") -> RenderedBody:
     page = Page(source, "/", FrontMatter("T"), markdown, 4, "---\ntitle: T\n---\n" + markdown)
-    body, errors = render_markdown(make_markdown(), page, URLS, base)
+    body, errors = render_markdown(Parsers(), page, URLS, base)
     assert errors == []
     return body
 
@@ -76,7 +80,7 @@ def test_relative_md_links_resolve_from_the_page_folder() -> None:
 def test_missing_md_link_is_reported_at_its_line_and_column() -> None:
     text = "---\ntitle: T\n---\nIntro\n\nSee\nthe [gone](gone.md) page.\n"
     page = Page("content/index.md", "/", FrontMatter("T"), text.split("---\n", 2)[2], 4, text)
-    _, errors = render_markdown(make_markdown(), page, URLS, "/")
+    _, errors = render_markdown(Parsers(), page, URLS, "/")
     assert len(errors) == 1
     assert str(errors[0].where) == "content/index.md:7:12"
     assert "gone.md" in errors[0].message
@@ -89,7 +93,7 @@ def test_links_record_source_lines_for_the_link_checker() -> None:
 
 def test_raw_html_can_be_switched_off() -> None:
     page = Page("content/index.md", "/", FrontMatter("T"), "<b>x</b>\n", 4, "")
-    body, _ = render_markdown(make_markdown(raw_html=False), page, URLS, "/")
+    body, _ = render_markdown(Parsers(raw_html=False), page, URLS, "/")
     assert "&lt;b&gt;x&lt;/b&gt;" in body.html
 
 
@@ -186,7 +190,7 @@ and ![pic](/i.png){src="https://t.example/px" style="width:100vw" .wide}
 def render_untrusted(markdown: str) -> tuple[RenderedBody, list[str]]:
     text = "---\ntitle: T\n---\n" + markdown
     page = Page("content/index.md", "/", FrontMatter("T"), markdown, 4, text)
-    body, problems = render_markdown(make_markdown(raw_html=False), page, URLS, "/")
+    body, problems = render_markdown(Parsers(raw_html=False), page, URLS, "/")
     assert all(problem.severity == "warning" for problem in problems)
     return body, [str(problem) for problem in problems]
 
@@ -218,7 +222,7 @@ def test_each_dropped_attribute_is_a_warning_at_its_line_and_column() -> None:
 
 def test_trusted_content_keeps_its_attributes() -> None:
     page = Page("content/index.md", "/", FrontMatter("T"), UNTRUSTED, 4, "")
-    body, problems = render_markdown(make_markdown(raw_html=True), page, URLS, "/")
+    body, problems = render_markdown(Parsers(raw_html=True), page, URLS, "/")
     assert problems == []
     assert (
         'style="position:fixed;inset:0"' in body.html and 'ping="https://t.example/"' in body.html
@@ -235,28 +239,69 @@ def test_an_id_or_class_right_after_emphasis_lands_on_it() -> None:
     assert '<strong class="z">a <em id="q">b</em></strong>' in html
 
 
-# Pieces that make, nearly make, or hide GitHub's bare links, mixed with the Markdown around them.
-AUTOLINK_PIECES = [
+# Pieces that make, nearly make, or hide each optional syntax (bare links, footnotes, attributes,
+# definitions, strikethrough, task boxes, typographic replacements and quotes, figures, alerts),
+# mixed with the Markdown around them.
+SYNTAX_PIECES = [
     "www.", "ww", "w", "example.com", "https", "http", "://", ":", "//", "/", "@", "a@b.co",
-    "mailto:", "xmpp:", "[", "](", ")", "<", ">", "`", "*", "_", "\\", "![", "^[", "]", " ", "\n",
-    "\n\n", "| a | b |\n|---|---|\n| ", "> ", "- ", "x", "(", ".", ",", "&#64;", "~~",
+    "mailto:", "xmpp:", "[", "](", ")", "<", ">", "`", "*", "_", "\\", "![", "^[", "]", " ",
+    "\n", "\n\n", "| a | b |\n|---|---|\n| ", "> ", "- ", "x", "(", ".", ",", "&#64;", "~~",
+    "~", "[^1]", "[^1]: note", "{", "}", "{#id .c}", "{.x}", "{: .y }", "\n: ", "\n~ ", ": d",
+    "[ ] ", "[x] ", "[X]", "- [ ] ", "(c)", "(TM)", "(r", "+-", "+", "-", "--", "...", "..",
+    "????", "!!!!", ",,", "'", '"', "&quot;", "\\'", "[!NOTE]", "> [!TIP]\n> ", "[!",
+    '![a](i.png "T")', "![b](j.png)", "# ", "## ", "\n===", "\n---", "```\n", "    ", "\t",
 ]  # fmt: skip
 
 
-@given(st.lists(st.sampled_from(AUTOLINK_PIECES), max_size=40).map("".join))
-@settings(max_examples=400, deadline=None)
-def test_the_fast_parse_without_bare_link_rules_changes_nothing(text: str) -> None:
-    md, fast = make_markdown(), make_markdown(autolinks=False)
-    tokens, env = parse_tokens(md, fast, text)
-    assert md.renderer.render(tokens, md.options, env) == md.render(text)
+@given(st.lists(st.sampled_from(SYNTAX_PIECES), max_size=40).map("".join))
+@settings(max_examples=1500, deadline=None)
+def test_parsing_without_the_syntaxes_a_page_cannot_use_changes_nothing(text: str) -> None:
+    for raw_html in (True, False):
+        parsers = Parsers(raw_html)
+        md, tokens, env = parsers.parse(text)
+        assert md.renderer.render(tokens, md.options, env) == parsers.full.render(text)
 
 
-def test_bare_links_survive_the_fast_parse() -> None:
-    md, fast = make_markdown(), make_markdown(autolinks=False)
+def real_markdown() -> list[Path]:
+    """Every Markdown file of the project: the flagship, the starter, imported docs, fixtures."""
+    root = Path(__file__).parent.parent
+    folders = ("content", "site_src/starter", "tests")
+    return sorted(path for folder in folders for path in (root / folder).rglob("*.md"))
+
+
+def test_real_pages_parse_the_same_with_only_the_syntaxes_they_use() -> None:
+    files = real_markdown()
+    assert len(files) > 20
+    used: set[str] = set()
+    parsers = Parsers()
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        md, tokens, env = parsers.parse(text)
+        assert md.renderer.render(tokens, md.options, env) == parsers.full.render(text), path
+        used |= syntaxes_in(text)
+    # Each syntax but bare links and strikethrough (the property test's) has a page that needs it.
+    assert used == SYNTAXES - {"autolinks", "strikethrough"}
+
+
+def test_pages_without_a_syntax_are_parsed_without_its_rules() -> None:
+    parsers = Parsers()
+    md, _, _ = parsers.parse("Plain *prose* with a [link](a.md) and `code`.\n")
+    assert (
+        md.inline.ruler.get_active_rules()
+        == Parsers().get(frozenset()).inline.ruler.get_active_rules()
+    )
+    assert "footnote_ref" not in md.inline.ruler.get_active_rules()
+    md, _, _ = parsers.parse("A note[^1] and ~~old~~.\n\n[^1]: Here.\n")
+    assert {"footnote_ref", "strikethrough"} <= set(md.inline.ruler.get_active_rules())
+    assert set(parsers.built) == {frozenset(), frozenset({"footnotes", "strikethrough"})}
+
+
+def test_bare_links_are_found_though_the_first_parse_leaves_them_out() -> None:
+    parsers = Parsers()
     for text, href in [
         ("See www.example.com today.", "http://www.example.com"),
         ("Write to team@example.org.", "mailto:team@example.org"),
         ("A [link](https://a.org) and https://b.org/x too.", "https://b.org/x"),
     ]:
-        tokens, env = parse_tokens(md, fast, text)
+        md, tokens, env = parsers.parse(text)
         assert f'href="{href}"' in md.renderer.render(tokens, md.options, env)
