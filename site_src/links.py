@@ -289,6 +289,10 @@ def cross_page_refs(scan: PageScan, files: frozenset[str], base_path: str) -> Pa
     )
 
 
+# A root-relative path is its own target unless it has something URL parsing would change or
+# read: an escape, a query or parameters, a second slash, a dot segment, a backslash, a colon or
+# whitespace.
+UNUSUAL_PATH = re.compile(r"[%?#;\\:\s\x00-\x1f\x7f]|//|/\.\.?(?:/|$)")
 # Problems are worked out once per link target and name the link as written where they are used.
 HREF = "\x00href\x00"
 # How the problems start that `broken_links: warn` lets a site publish with (`BROKEN_LINK`).
@@ -300,15 +304,18 @@ Resolved = tuple[str | None, str, str, Severity]
 def _resolve(base: str, page_url: str, files: frozenset[str], base_path: str) -> Resolved:
     """(problem, target output path, site path, severity) of a link without its #fragment; no
     target when there is nothing more to check."""
-    try:
-        parts = urlsplit(base)
-    except ValueError:
-        return f"malformed URL: {HREF}", "", "", "error"
-    if parts.scheme in IGNORED_SCHEMES or parts.netloc:
-        return None, "", "", "error"
-    if parts.scheme:
-        return f"unsupported link scheme '{parts.scheme}:' in {HREF}", "", "", "error"
-    target_path = unquote(urlsplit(urljoin(base_path + page_url.lstrip("/"), base)).path)
+    if base[:1] == "/" and not UNUSUAL_PATH.search(base):
+        target_path = base  # what the general case below makes of it, without URL parsing
+    else:
+        try:
+            parts = urlsplit(base)
+        except ValueError:
+            return f"malformed URL: {HREF}", "", "", "error"
+        if parts.scheme in IGNORED_SCHEMES or parts.netloc:
+            return None, "", "", "error"
+        if parts.scheme:
+            return f"unsupported link scheme '{parts.scheme}:' in {HREF}", "", "", "error"
+        target_path = joined_path(base, page_url, base_path)
     plain_base = unquote(base_path)  # a base path may be written encoded: /my%20site/
     if not target_path.startswith(plain_base):
         return f"link {HREF} points outside the site's base path {base_path}", "", "", "error"
@@ -323,6 +330,11 @@ def _resolve(base: str, page_url: str, files: frozenset[str], base_path: str) ->
             return problem, "", "", "warning"
         return f"{BROKEN}{HREF} (no page or file at {site_path})", "", site_path, "error"
     return None, target, site_path, "error"
+
+
+def joined_path(base: str, page_url: str, base_path: str) -> str:
+    """The decoded path a link leads to from a page, as a browser joins it."""
+    return unquote(urlsplit(urljoin(base_path + page_url.lstrip("/"), base)).path)
 
 
 def _locate(

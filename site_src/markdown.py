@@ -474,11 +474,14 @@ def _inline_links(
     """Rewrite and record the links of one inline token; `offset` is its first line in the
     body (`page.line_at` gives the file's line)."""
     for child in inline.children or []:
-        line = page.line_at(offset)
-        if child.type in ("softbreak", "hardbreak"):
+        kind = child.type
+        if kind == "text":
+            continue
+        if kind == "softbreak" or kind == "hardbreak":
             offset += 1
-        elif child.type in ("link_open", "image"):
-            attr = "href" if child.type == "link_open" else "src"
+        elif kind == "link_open" or kind == "image":
+            line = page.line_at(offset)
+            attr = "href" if kind == "link_open" else "src"
             href = str(child.attrGet(attr) or "")
             column = columns.of(line, href)
             new = None if shown is None else shown.resolve(child, href, line, column)
@@ -489,7 +492,7 @@ def _inline_links(
             child.attrSet(attr, href if new is None else new)
             written = href if new is not None and new != href else ""
             links.append(Link(href if new is None else new, line, column, written))
-        elif child.type == "html_inline":
+        elif kind == "html_inline":
             links.extend(
                 Link(href, page.line_at(offset + extra))
                 for href, extra in raw_html_links(child.content)

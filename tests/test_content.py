@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from site_src.content import parse_page
+from site_src.content import ATX_H1, MAYBE_H1, SETEXT_H1, parse_page
 from site_src.errors import BuildFailed, SiteError, decode_text
 from site_src.model import Source
 from site_src.pipeline import build_site
@@ -280,3 +282,15 @@ def test_two_data_files_with_the_same_name_are_an_error(make_project: MakeProjec
     assert [str(e) for e in errors] == [
         "data/event.yml: error: two data files are named 'event' (.yml and .yaml)"
     ]
+
+
+@given(
+    st.lists(st.sampled_from(["#", "=", " ", "\t", "\n", "\r", "x", "`", "~", "-"]), max_size=30)
+)
+@settings(max_examples=800, deadline=None)
+def test_the_quick_look_for_a_level_1_heading_misses_none(pieces: list[str]) -> None:
+    """`first_heading` skips its line scan when `MAYBE_H1` finds nothing: every line either
+    heading pattern takes must be found by it."""
+    text = "".join(pieces)
+    if any(ATX_H1.match(line) or SETEXT_H1.match(line) for line in text.split("\n")):
+        assert MAYBE_H1.search(text)

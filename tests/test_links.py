@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from site_src.errors import BuildFailed
-from site_src.links import check_links, scan_html
+from site_src.links import UNUSUAL_PATH, check_links, joined_path, scan_html
 from site_src.model import Link
 from site_src.pipeline import build_site
 
@@ -79,3 +81,18 @@ def test_a_missing_image_gets_advice_about_files_not_pages(make_project: MakePro
     hints = {str(e.message).split(":")[0]: e.hint or "" for e in failed.value.errors}
     image = hints["missing image"]
     assert "../static/img/" in image and ".md source" not in image
+
+
+PATH_PIECES = [
+    "/", "a", "page", ".", "..", "%", "%20", "?", "=", ":", "\\", " ", "\t", "\n", "é", "-", "_",
+    "~", ";", "&", "@", "!", "'", "(", "[", "]", "+", "*", ",", "$", "index.html", "\x7f", "\xa0",
+]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(PATH_PIECES), max_size=12).map(lambda p: "/" + "".join(p)))
+@settings(max_examples=800, deadline=None)
+def test_a_plain_root_relative_path_is_its_own_target(path: str) -> None:
+    """The checker skips URL parsing for such links: that must be what parsing would give."""
+    assume(not UNUSUAL_PATH.search(path))
+    for base_path, page_url in [("/", "/"), ("/", "/a/b/"), ("/repo/", "/x/")]:
+        assert joined_path(path, page_url, base_path) == path
