@@ -110,7 +110,7 @@ class Parsers:
     parser with only their rules, built on first use.
 
     Every rule tried at every character costs time whether or not it matches; on a page of
-    plain prose the optional rules are a fifth of the parse. A page parsed without the rules it
+    plain prose the optional rules are about a sixth of the parse. A page parsed without the rules it
     cannot use gives the same tokens, so the same HTML (`tests/test_markdown.py` checks this
     against the full parser)."""
 
