@@ -107,10 +107,14 @@ def map_in_chunks(function: Callable[[T], R], items: Sequence[T], processes: int
         return [function(item) for item in items]
     size = max(1, min(MAX_CHUNK * 4, len(items) // (processes * CHUNKS_PER_WORKER)))
     chunks = [items[start : start + size] for start in range(0, len(items), size)]
-    with ExitStack() as stack:
-        pool = start_pool(stack, processes, None, ())
-        done = pool.imap(partial(_apply, function), chunks)
-        return [result for chunk in done for result in chunk]
+    gc.freeze()  # see run_in_workers
+    try:
+        with ExitStack() as stack:
+            pool = start_pool(stack, processes, None, ())
+            done = pool.imap(partial(_apply, function), chunks)
+            return [result for chunk in done for result in chunk]
+    finally:
+        gc.unfreeze()
 
 
 def _apply(function: Callable[[T], R], items: Sequence[T]) -> list[R]:
