@@ -76,8 +76,9 @@ _WANTED = (
 # Groups: 1 and 2 a script or style tag's name and attributes, 3 and 4 another tag's name and
 # attributes if it has one the checker reads (3 alone if not); none for comments and the like.
 # A comment or CDATA left open runs to the end of the text, as in a browser (html.parser stops it
-# at the next ">"; both end <!--> and <!---> at once), and so does a tag left open: were they skipped instead, each "<" after them
-# would search to the end again, and the scan would be quadratic.
+# at the next ">"; both end <!--> and <!---> at once), and so does a tag left open: were they
+# skipped instead, each "<" after them would search to the end again, and the scan would be
+# quadratic.
 _TAG = re.compile(
     r"<(?:!--(?:-?>|.*?-->|.*)|!\[CDATA\[(?:.*?\]\]>|.*)|[!?][^>]*+>?"
     rf"|(script|style)(?=[\s/>])({_ATTRS})>"
@@ -147,18 +148,17 @@ def scan_html(
     )
 
 
-def check_links(
-    scans: Mapping[str, PageScan],
+def check_page(
+    path: str,
+    scan: PageScan,
     files: frozenset[str],
     base_path: str,
     templates: Mapping[str, str],
-    only: Collection[str] | None = None,
     root: Path | None = None,
 ) -> list[SiteError]:
-    """Check every page's references against the built files and their ids (see
-    `check_links_by_page`), all problems in one list."""
-    found = check_links_by_page(scans, files, base_path, templates, only, root)
-    return [problem for problems in found.values() for problem in problems]
+    """One page's references checked against the built files and its own ids: what can be
+    checked where the page is made (`check_links_by_page` on it alone)."""
+    return check_links_by_page({path: scan}, files, base_path, templates, None, root)[path]
 
 
 def check_links_by_page(

@@ -17,7 +17,7 @@ from .cache import data_key, digest_bytes, record_of
 from .config import Config
 from .errors import SiteError, broken_links_as, project_path
 from .files import SiteFiles
-from .links import PageScan, check_links, cross_page_refs, scan_html
+from .links import PageScan, check_page, cross_page_refs, scan_html
 from .macros import expand_page, markdown_environment, recorders, uses_macros
 from .markdown import Parsers, render_markdown
 from .model import Asset, FileRecord, PageInfo, RenderedBody, SiteView, UrlMap
@@ -122,8 +122,8 @@ class Renderer:
             return PageResult(info.output_path, None, (error,), None, stop)
         scan = scan_html(html, info.url, info.source, body.links, body.unresolved)
         base_path = job.config.base_path
-        found = check_links(
-            {info.output_path: scan}, job.files, base_path, job.templates, None, job.config.root
+        found = check_page(
+            info.output_path, scan, job.files, base_path, job.templates, job.config.root
         )
         found = broken_links_as(found, job.config.broken_links)
         errors += [problem for problem in found if problem.severity == "error"]

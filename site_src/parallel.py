@@ -12,7 +12,7 @@ import os
 import signal
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from functools import partial
 from multiprocessing.pool import Pool
 from typing import Any, TypeVar
@@ -46,12 +46,7 @@ def run_in_workers(
     """`make(job)(item)` for every item, in order, on `processes` processes (here, if that is
     faster), stopping after the first result for which `last` is true. `make` and `last` must
     pickle (module-level functions): each worker calls `make(job)` once, when it starts."""
-    # The build's long-lived values (the site index, cached scans) are frozen out of the cyclic
-    # garbage collector while pages render: Markdown makes many short-lived objects, and every
-    # full collection would walk the whole site again (7-10% of a 10,000-page build). Frozen
-    # before forking, they also stay shared with the workers instead of being copied.
-    gc.freeze()
-    try:
+    with frozen():
         if processes <= 1 or len(items) < PARALLEL_THRESHOLD:
             run = make(job)
             for item in items:
@@ -68,6 +63,19 @@ def run_in_workers(
                 yield from results
                 if any(map(last, results)):
                     return  # leaving the pool stops the workers still working
+
+
+@contextmanager
+def frozen() -> Iterator[None]:
+    """The objects alive now, frozen out of the cyclic garbage collector while work runs.
+
+    Markdown makes many short-lived objects, and every full collection would walk the whole
+    site again (7-10% of a 10,000-page build). Frozen before forking, the parent's objects also
+    stay shared with the workers: a collection in a worker would otherwise touch every one of
+    them and copy the memory they live in."""
+    gc.freeze()
+    try:
+        yield
     finally:
         gc.unfreeze()
 
@@ -107,14 +115,10 @@ def map_in_chunks(function: Callable[[T], R], items: Sequence[T], processes: int
         return [function(item) for item in items]
     size = max(1, min(MAX_CHUNK * 4, len(items) // (processes * CHUNKS_PER_WORKER)))
     chunks = [items[start : start + size] for start in range(0, len(items), size)]
-    gc.freeze()  # see run_in_workers
-    try:
-        with ExitStack() as stack:
-            pool = start_pool(stack, processes, None, ())
-            done = pool.imap(partial(_apply, function), chunks)
-            return [result for chunk in done for result in chunk]
-    finally:
-        gc.unfreeze()
+    with frozen(), ExitStack() as stack:
+        pool = start_pool(stack, processes, None, ())
+        done = pool.imap(partial(_apply, function), chunks)
+        return [result for chunk in done for result in chunk]
 
 
 def _apply(function: Callable[[T], R], items: Sequence[T]) -> list[R]:

@@ -41,7 +41,7 @@ from .config import Config, absolute_base_problem
 from .errors import BROKEN_LINK, BuildFailed, Location, SiteError, broken_links_as
 from .files import Placed, make_variant
 from .index import Site, index_site
-from .links import PageScan, check_links, check_links_by_page, cross_page_refs, scan_html
+from .links import PageScan, check_links_by_page, check_page, cross_page_refs, scan_html
 from .model import FileRecord, url_to_output_path
 from .output import (
     MARKER,
@@ -311,7 +311,7 @@ def render_generated(
         if output.path in pages:
             url, origin = pages[output.path]
             scan = scan_html(output.content.decode("utf-8"), url, origin)
-            found = check_links({output.path: scan}, job.files, config.base_path, job.templates)
+            found = check_page(output.path, scan, job.files, config.base_path, job.templates)
             found = broken_links_as(found, config.broken_links)
             errors += [problem for problem in found if problem.severity == "error"]
             # Broken links a generated page is published with, kept with it for later builds.

@@ -7,7 +7,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from site_src.errors import BuildFailed
-from site_src.links import UNUSUAL_PATH, check_links, joined_path, scan_html
+from site_src.links import UNUSUAL_PATH, check_links_by_page, joined_path, scan_html
 from site_src.model import Link
 from site_src.pipeline import build_site
 
@@ -21,7 +21,8 @@ def check(html: str, templates: dict[str, str] | None = None, links: tuple[Link,
         "index.html": scan_html(html, "/", "content/index.md", links),
         "keynote/index.html": scan_html('<h2 id="s2">S</h2>', "/keynote/", "content/keynote.md"),
     }
-    return check_links(scans, FILES, "/R/", templates or {})
+    found = check_links_by_page(scans, FILES, "/R/", templates or {})
+    return [problem for problems in found.values() for problem in problems]
 
 
 def test_good_links_pass() -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from site_src.content import first_heading, page_url, parse_page
 from site_src.errors import BuildFailed, SiteError
-from site_src.links import check_links, scan_html
+from site_src.links import check_links_by_page, scan_html
 from site_src.markdown import rewrite_link
 from site_src.model import Link, Source, UrlMap
 from site_src.pipeline import build_site
@@ -160,7 +160,9 @@ def test_link_messages_quote_what_was_written_with_the_line_and_the_nearest_id(
         ),
     }
     files = frozenset(scans)
-    [error] = check_links(scans, files, "/R/", {}, None, tmp_path)
+    found = check_links_by_page(scans, files, "/R/", {}, None, tmp_path)
+    assert found["keynote/index.html"] == []
+    [error] = found["index.html"]
     assert str(error) == (
         "content/index.md:3:5: error: broken link: keynote.md#capx "
         "(no element with id 'capx' on /keynote/)"
