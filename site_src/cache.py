@@ -162,8 +162,7 @@ def verified_output(cache: BuildCache, out_dir: Path) -> BuildCache:
             refreshed[name] = replace(record, mtime_ns=info.st_mtime_ns, inode=info.st_ino)
     if not refreshed:
         return cache
-    copy = replace(cache, files={**cache.files, **refreshed})
-    return copy
+    return replace(cache, files={**cache.files, **refreshed})
 
 
 def _file_digest(path: Path) -> str | None:

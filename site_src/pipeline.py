@@ -302,8 +302,7 @@ def render_generated(
     pages = generated_pages(site.growth)
     if plan.extras_kept:
         kept = {name: store.files[name] for name in generated_names(config, site.growth)}
-        warnings = [warning for name in pages for warning in store.scans[name].warnings]
-        return kept, {name: store.scans[name] for name in pages}, warnings
+        return kept, {name: store.scans[name] for name in pages}, generated_warnings(store, site)
     digests = {source: project.parsed[source].digest for source in site.growth.full_sources}
     outputs, errors = render_artifacts(job, site.growth, site.pages, digests)
     records, scans = {}, {}
@@ -329,11 +328,18 @@ def render_generated(
 def stored_link_warnings(store: BuildCache, site: Site) -> list[SiteError]:
     """The broken links a build that makes nothing still reports (beyond its kept pages' own
     warnings): those of the generated pages, and every page's #links into other pages."""
+    return generated_warnings(store, site) + [
+        w for scan in store.scans.values() for w in scan.linked
+    ]
+
+
+def generated_warnings(store: BuildCache, site: Site) -> list[SiteError]:
+    """The warnings (broken links under `broken_links: warn`) the generated pages were
+    published with, as the cache kept them."""
     pages = generated_pages(site.growth)
-    own = [
+    return [
         warning for name in pages if name in store.scans for warning in store.scans[name].warnings
     ]
-    return own + [warning for scan in store.scans.values() for warning in scan.linked]
 
 
 def place_assets(
