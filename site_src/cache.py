@@ -11,8 +11,10 @@ file whose key is unchanged and whose bytes on disk are still the ones the cache
   data file.
 
 The cache also keeps each source's parsed front matter and each data file's parsed value (by
-the hash of their bytes, so a no-op build parses no YAML) and each page's link scan (ids + refs, so the link check stays complete when only one
-page is rendered again). It lives in `config.cache_dir`, or in memory in a long-running process:
+the hash of their bytes, so a no-op build parses no YAML; each value in a file of its own, read
+only when a page uses it) and each page's link scan (ids + refs, so the link check stays
+complete when only one page is rendered again). It lives in `config.cache_dir`, or in memory in
+a long-running process:
 
     cache = BuildCache.load(config.cache_dir, config.root)  # empty if missing, damaged or stale
     result = build_site(config, cache=cache)    # updates `cache` only if the build succeeds
@@ -27,7 +29,6 @@ import json
 import operator
 import os
 import sys
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from importlib import metadata
@@ -35,7 +36,16 @@ from itertools import compress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .cachefile import Foreign, collector_paused, decode, encode, read_own_file
+from .cachefile import (
+    Foreign,
+    collector_paused,
+    decode,
+    encode,
+    prune_data,
+    read_own_file,
+    save_data,
+    write_atomically,
+)
 from .links import PageScan
 from .model import FileRecord, Parsed, ParsedData
 
@@ -90,7 +100,9 @@ class BuildCache:
         try:
             with collector_paused():
                 document = json.loads(read_own_file(folder / CACHE_FILE))
-                parsed, files, scans, output_dir, data, made_in = decode(document, fresh.engine)
+                parsed, files, scans, output_dir, data, made_in = decode(
+                    document, fresh.engine, folder
+                )
             loaded = cls(fresh.engine, parsed, files, scans, output_dir, fresh.project, data)
             return loaded if made_in == fresh.project else relocated(loaded, Path(made_in))
         except FileNotFoundError:
@@ -102,18 +114,14 @@ class BuildCache:
         return fresh
 
     def save(self, folder: Path) -> None:
-        """Write the cache atomically (a half-written cache must never be read back)."""
+        """Write the cache atomically (a half-written cache must never be read back), the data
+        values it names first."""
         folder.mkdir(parents=True, exist_ok=True)
+        data = save_data(folder, self.engine, self.data)
         with collector_paused():
-            raw = json.dumps(encode(self), separators=(",", ":")).encode("ascii")
-        handle, temporary = tempfile.mkstemp(prefix=".cache-", dir=folder)
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(raw)
-            os.replace(temporary, folder / CACHE_FILE)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+            raw = json.dumps(encode(self, data), separators=(",", ":")).encode("ascii")
+        write_atomically(folder / CACHE_FILE, raw)
+        prune_data(folder, self.engine, data.values())
         for name in OLD_CACHE_FILES:
             (folder / name).unlink(missing_ok=True)
 

@@ -11,9 +11,12 @@ import base64
 import contextlib
 import datetime
 import gc
+import json
 import os
+import re
 import stat
-from collections.abc import Callable, Iterator, Mapping
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -25,11 +28,15 @@ from .model import FileRecord, FrontMatter, Link, PageInfo, Parsed, ParsedData
 if TYPE_CHECKING:
     from .cache import BuildCache
 
-FORMAT = 9
+FORMAT = 10
 # Free-form front matter is saved only up to this size; a bigger value (a YAML alias bomb, say)
 # is parsed again by the next build instead of being expanded into the cache file.
 VALUE_NODES = 10_000
 VALUE_DEPTH = 50
+# The folder, beside the cache file, that holds each data file's value in a file of its own.
+DATA_FOLDER = "data"
+HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
+DATA_FILE = re.compile(r"[0-9a-f]{1,16}-[0-9a-f]{64}\.json")
 
 Decoded = tuple[
     dict[str, Parsed],
@@ -72,7 +79,8 @@ def read_own_file(path: Path) -> bytes:
         return stream.read()
 
 
-def encode(cache: BuildCache) -> dict[str, Any]:
+def encode(cache: BuildCache, data: Mapping[str, str]) -> dict[str, Any]:
+    """The cache document; `data` names each data file's digest (`save_data` saved the values)."""
     parsed = {}
     for name, entry in cache.parsed.items():
         with contextlib.suppress(_Unfit):  # else parsed again by the next build
@@ -85,14 +93,14 @@ def encode(cache: BuildCache) -> dict[str, Any]:
         "parsed": parsed,
         "files": {name: list(_record_fields(r)) for name, r in cache.files.items()},
         "scans": {name: _encode_scan(scan) for name, scan in cache.scans.items()},
-        "data": {name: [entry.digest, entry.encoded] for name, entry in cache.data.items()},
+        "data": dict(data),
     }
 
 
-def decode(document: Any, engine: str) -> Decoded:
-    """What a cache document holds (parsed sources, file records, scans, output folder, parsed
-    data files, the project folder it was made in), if it is this format's and was made by
-    this engine (else raise `Foreign`)."""
+def decode(document: Any, engine: str, folder: Path) -> Decoded:
+    """What a cache document in `folder` holds (parsed sources, file records, scans, output
+    folder, parsed data files, the project folder it was made in), if it is this format's and
+    was made by this engine (else raise `Foreign`)."""
     if document["format"] != FORMAT:
         raise Foreign("written in another format")
     if document["engine"] != engine:
@@ -102,16 +110,13 @@ def decode(document: Any, engine: str) -> Decoded:
         {_str(name): _decode_record(row) for name, row in _dict(document["files"]).items()},
         {_str(name): _decode_scan(row) for name, row in _dict(document["scans"]).items()},
         _str(document["output_dir"]),
-        {_str(name): _decode_data(row) for name, row in _dict(document["data"]).items()},
+        {
+            _str(name): ParsedData(digest, stored=str(data_path(folder, engine, digest)))
+            for name, digest in _dict(document["data"]).items()
+            if HEX_DIGEST.fullmatch(_str(digest))
+        },
         _str(document["project"]),
     )
-
-
-def _decode_data(row: Any) -> ParsedData:
-    """A data file's entry; its value is checked where it is used (`data_value`), as it is
-    decoded for each build anyway."""
-    digest, encoded = row
-    return ParsedData(_str(digest), encoded)
 
 
 def data_entry(digest: str, value: object, size: int) -> ParsedData | None:
@@ -124,12 +129,63 @@ def data_entry(digest: str, value: object, size: int) -> ParsedData | None:
 
 
 def data_value(entry: ParsedData) -> tuple[bool, Any]:
-    """(True, the value) a data file's cache entry stands for; (False, None) if the entry is
-    not one `data_entry` can have made."""
+    """(True, the value) a data file's cache entry stands for, read from its own file if it is
+    `stored`; (False, None) if the entry or the file is not one this format can have made."""
     try:
-        return True, decode_value(entry.encoded)
-    except (_Unfit, ValueError, TypeError, KeyError, RecursionError):
+        if not entry.stored:
+            return True, decode_value(entry.encoded)
+        with collector_paused():
+            document = json.loads(read_own_file(Path(entry.stored)))
+        if document["format"] != FORMAT or document["digest"] != entry.digest:
+            return False, None
+        return True, decode_value(document["value"])
+    except (OSError, Foreign, _Unfit, ValueError, TypeError, KeyError, RecursionError):
         return False, None
+
+
+def data_path(folder: Path, engine: str, digest: str) -> Path:
+    """Where the cache in `folder` keeps the value of the data file with these bytes; named for
+    the engine too, as another engine's parser may have made another value of them."""
+    return folder / DATA_FOLDER / f"{engine[:16]}-{digest}.json"
+
+
+def save_data(folder: Path, engine: str, entries: Mapping[str, ParsedData]) -> dict[str, str]:
+    """Give each data file's value its file in the cache `folder` (written if this process
+    parsed it, else already there); return the data files' digests by name, leaving out any
+    whose value is stored elsewhere (the next build parses it again)."""
+    saved = {}
+    for name, entry in entries.items():
+        path = data_path(folder, engine, entry.digest)
+        if not entry.stored:
+            document = {"format": FORMAT, "digest": entry.digest, "value": entry.encoded}
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_atomically(path, json.dumps(document, separators=(",", ":")).encode("ascii"))
+        elif entry.stored != str(path):
+            continue
+        saved[name] = entry.digest
+    return saved
+
+
+def prune_data(folder: Path, engine: str, digests: Iterable[str]) -> None:
+    """Remove the data values of the cache in `folder` that it no longer names (only files
+    named as `data_path` names them: nothing else there is ours to remove)."""
+    kept = {data_path(folder, engine, digest).name for digest in digests}
+    with contextlib.suppress(FileNotFoundError):
+        for path in (folder / DATA_FOLDER).iterdir():
+            if DATA_FILE.fullmatch(path.name) and path.name not in kept:
+                path.unlink(missing_ok=True)
+
+
+def write_atomically(path: Path, raw: bytes) -> None:
+    """A half-written cache file must never be read back: write aside, then rename."""
+    handle, temporary = tempfile.mkstemp(prefix=".cache-", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(raw)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def _record_fields(record: FileRecord) -> tuple[str, str, int, int, int, list[str]]:

@@ -291,10 +291,14 @@ class Parsed:
 class ParsedData:
     """A data file as parsed once: the hash of its bytes and its value as JSON data
     (`cachefile.encode_value`'s form, decoded afresh for each build, so a template that changes
-    a value in one build cannot change what the next build sees)."""
+    a value in one build cannot change what the next build sees).
+
+    `stored`: for an entry read from a saved cache, the path of the cache's file that holds the
+    value (`encoded` is then None), read only when a page uses the value."""
 
     digest: str
-    encoded: Any
+    encoded: Any = None
+    stored: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,6 @@
-"""Every read of a build: the content folder (walked once), each page source, the data files, the
-templates and the static files. Nothing else in the engine opens a source file (site.yml is
-read by `config`, which every stage is given).
+"""Every read of a build: the content folder (walked once), each page source, the data files
+(`datafiles`), the templates and the static files. Nothing else in the engine opens a source
+file (site.yml is read by `config`, which every stage is given).
 
 Each file goes through `paths` (a name that can be a URL, a link that stays among the sources, a
 regular file, never a pipe) and `errors.decode_text` (UTF-8, LF line endings), so a hostile or
@@ -15,19 +15,18 @@ import os
 import re
 import stat
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path, PurePath
-from typing import Any
 
 import jinja2
 from jinja2.loaders import split_template_path
 
 from .cache import BuildCache, digest_bytes
-from .cachefile import data_entry, data_value
 from .config import Config
 from .content import FENCE, PLAIN_SLUG_LINE, page_url, parse_page
+from .datafiles import DataValues, read_data
 from .errors import Location, SiteError, decode_text, project_path
 from .files import image_info
 from .model import Asset, Parsed, ParsedData, Source
@@ -35,7 +34,6 @@ from .output import hashed_name
 from .parallel import map_in_chunks
 from .paths import Found, Sources, check_source_name, check_target, read_regular, source_files
 from .theme import with_theme_assets
-from .yamlfile import parse_yaml
 
 # Files editors write beside the one being saved (backups, swap, temp files, vim's probe, as the
 # dev server's watcher knows them): never published from the content folder, where they would
@@ -63,7 +61,7 @@ class Project:
 
     parsed: dict[str, Parsed]
     failed: dict[str, str]
-    data: dict[str, Any]
+    data: DataValues
     data_files: dict[str, bytes]
     parsed_data: dict[str, ParsedData]
     assets: dict[str, Asset]
@@ -340,101 +338,6 @@ def probable_url(config: Config, source_path: str) -> str:
 
 
 # --- Data, templates, static files ---------------------------------------------------------
-
-
-class Unloaded(Mapping[str, Any]):
-    """Stands in for a data file that failed to load: any use of it raises that file's error again.
-
-    The report shows an error once, so a broken data file is one error, not one more for every
-    template or calendar that reads it. A Mapping, so that checks for one do not fail first."""
-
-    __slots__ = ("error",)
-
-    def __init__(self, error: SiteError) -> None:
-        self.error = error
-
-    def __reduce__(self) -> tuple[object, ...]:
-        return (Unloaded, (self.error,))
-
-    def _again(self) -> SiteError:
-        error = self.error
-        return SiteError(
-            error.message, error.where, error.hint, excerpt=error.excerpt, severity=error.severity
-        )
-
-    def __getattr__(self, name: str) -> Any:
-        raise self._again()
-
-    def __getitem__(self, key: str) -> Any:
-        raise self._again()
-
-    def __iter__(self) -> Iterator[str]:
-        raise self._again()
-
-    def __len__(self) -> int:
-        raise self._again()
-
-    def __str__(self) -> str:
-        raise self._again()
-
-    def __bool__(self) -> bool:
-        raise self._again()
-
-
-def read_data(
-    config: Config, known: Mapping[str, ParsedData] | None = None
-) -> tuple[dict[str, Any], dict[str, bytes], dict[str, ParsedData], list[SiteError]]:
-    """The data folder, read once: each data/*.yml parsed by file stem (`Unloaded` if it failed),
-    the bytes of every file there (for the cache key), the parsed data files by file name (for
-    the next build's cache), and the problems.
-
-    `known`: the previous build's parsed data files; one whose bytes hash the same is not parsed
-    again. A file that failed to load has no entry, so its error is reported by every build."""
-    data: dict[str, Any] = {}
-    files: dict[str, bytes] = {}
-    parsed: dict[str, ParsedData] = {}
-    if not config.data_dir.is_dir():
-        return data, files, parsed, []
-    found, errors = source_files(config.data_dir, Sources.of(config), recursive=False)
-    for parts, file in found:
-        path, name = Path(file), project_path(file, str(config.root))
-        is_data = path.suffix in (".yml", ".yaml")
-        try:
-            if is_data and path.stem in data:
-                raise SiteError(
-                    f"two data files are named '{path.stem}' (.yml and .yaml)",
-                    Location(name),
-                    f"Keep one of them: templates know both as data.{path.stem}.",
-                )
-            files[parts[-1]] = raw = read_regular(path, name)
-            if is_data:
-                data[path.stem], entry = parse_data(raw, name, (known or {}).get(parts[-1]))
-                if entry is not None:
-                    parsed[parts[-1]] = entry
-        except SiteError as error:
-            if is_data:
-                errors.append(error)
-                data.setdefault(path.stem, Unloaded(error))
-    return data, files, parsed, errors
-
-
-def parse_data(raw: bytes, name: str, known: ParsedData | None) -> tuple[Any, ParsedData | None]:
-    """A data file's value, from `known` if it was parsed from these very bytes; with its cache
-    entry (None if the value is not one to cache). Raises the file's SiteError."""
-    digest = digest_bytes(raw)
-    if known is not None and known.digest == digest:
-        usable, value = data_value(known)
-        if usable:
-            return value, known
-    text = decode_text(raw, name)
-    value = parse_yaml(text, name, text, 0, "the data file")[1]
-    return value, data_entry(digest, value, len(raw))
-
-
-def load_data(config: Config) -> tuple[dict[str, Any], list[SiteError]]:
-    """Read data/*.yml into a mapping from file stem to its parsed value (`Unloaded` if it failed)."""
-    data, _files, _parsed, errors = read_data(config)
-    return data, errors
 
 
 def read_templates(config: Config) -> tuple[dict[str, str], list[SiteError]]:

@@ -13,10 +13,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from site_src.content import ATX_H1, MAYBE_H1, SETEXT_H1, parse_page
+from site_src.datafiles import load_data
 from site_src.errors import BuildFailed, SiteError, decode_text
 from site_src.model import Source
 from site_src.pipeline import build_site
-from site_src.sources import find_sources, load_data
+from site_src.sources import find_sources
 
 from .conftest import MakeProject, config_for
 

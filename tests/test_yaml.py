@@ -16,9 +16,9 @@ import yaml
 
 from site_src.config import load_config
 from site_src.content import parse_page
+from site_src.datafiles import Unloaded, load_data
 from site_src.errors import SiteError
 from site_src.model import Source
-from site_src.sources import Unloaded, load_data
 from site_src.yamlfile import (
     ALIAS_VALUE_LIMIT,
     FAST_LOADER,
