@@ -133,7 +133,8 @@ def test_a_planted_pickle_cache_runs_nothing(sample: Path, tmp_path: Path) -> No
     assert not marker.exists()
     assert run(sample).returncode == 0
     assert not marker.exists()
-    assert sorted(p.name for p in (sample / ".site_cache").iterdir()) == [CACHE_FILE]
+    saved = {p.name for p in (sample / ".site_cache").iterdir()}
+    assert CACHE_FILE in saved and OLD_CACHE_FILES[0] not in saved
 
 
 def test_verbose_says_why_the_saved_cache_was_not_used(sample: Path) -> None:
