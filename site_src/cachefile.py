@@ -152,7 +152,7 @@ def data_path(folder: Path, engine: str, digest: str) -> Path:
 def save_data(folder: Path, engine: str, entries: Mapping[str, ParsedData]) -> dict[str, str]:
     """Give each data file's value its file in the cache `folder` (written if this process
     parsed it, else already there); return the data files' digests by name, leaving out any
-    whose value is stored elsewhere (the next build parses it again)."""
+    whose value is stored elsewhere or gone (the next build parses it again)."""
     saved = {}
     for name, entry in entries.items():
         path = data_path(folder, engine, entry.digest)
@@ -160,7 +160,7 @@ def save_data(folder: Path, engine: str, entries: Mapping[str, ParsedData]) -> d
             document = {"format": FORMAT, "digest": entry.digest, "value": entry.encoded}
             path.parent.mkdir(parents=True, exist_ok=True)
             write_atomically(path, json.dumps(document, separators=(",", ":")).encode("ascii"))
-        elif entry.stored != str(path):
+        elif entry.stored != str(path) or not path.is_file():
             continue
         saved[name] = entry.digest
     return saved
