@@ -83,15 +83,19 @@ class Sources:
         return project_path(str(path), str(self.root))
 
     def refusal(self, target: Path) -> str | None:
-        """Where a link's resolved target is, if a link may not lead there; None if it may."""
-        if not target.is_relative_to(self.root):
+        """Where a link's resolved target is, if a link may not lead there; None if it may.
+
+        Compared as text (both paths are resolved): this runs for every page a build reads."""
+        text = os.path.normcase(target)
+        if path_below(text, self.root) is None:
             return "somewhere outside the project"
         shown = "the project folder" if target == self.root else self.name(target)
-        if any(target.is_relative_to(place) for place in self.never):
+        if any(path_below(text, place) is not None for place in self.never):
             return f"{shown}, which is not a source file"
         for folder in self.folders:
-            if target.is_relative_to(folder):
-                if any(part.startswith(".") for part in target.relative_to(folder).parts):
+            rest = path_below(text, folder)
+            if rest is not None:
+                if any(part.startswith(".") for part in rest.split(os.sep)):
                     return f"{shown}, which is hidden"
                 return None
         return f"{shown}, which is not in a source folder"
@@ -103,6 +107,16 @@ class Sources:
             f"{start} the file into {self.name(folder)}/ instead of linking to it (links may only "
             f"lead to files and folders in {allowed}, not to hidden ones)."
         )
+
+
+def path_below(text: str, folder: Path) -> str | None:
+    """The rest of the normalised path `text` below `folder` ("" for the folder itself); None
+    if it is not inside it (what `PurePath.relative_to` tells, without its cost)."""
+    place = os.path.normcase(folder)
+    if text == place:
+        return ""
+    prefix = place if place.endswith(os.sep) else place + os.sep
+    return text[len(prefix) :] if text.startswith(prefix) else None
 
 
 def special_kind(mode: int) -> str | None:
@@ -132,7 +146,7 @@ def check_target(
     """
     name = sources.name(path)
     try:
-        target = path.resolve(strict=True)
+        target = Path(os.path.realpath(path, strict=True))
         info = os.stat(target)
     except FileNotFoundError:
         hint = sources.hint(folder, "Remove the link, or copy")

@@ -15,9 +15,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from site_src.errors import BuildFailed, SiteError
-from site_src.paths import read_regular
+from site_src.paths import path_below, read_regular
 from site_src.pipeline import build_site
 
 from .conftest import REPO, MakeProject, config_for
@@ -253,3 +255,17 @@ def test_a_source_folder_that_is_a_link_into_git_is_refused(
     assert [str(e) for e in caught.value.errors] == [
         f"error: {folder}_dir '{folder}' is inside the project's git repository"
     ]
+
+
+PARTS = st.lists(st.sampled_from(["a", "b", "ab", ".a", "a.", "..a", "a b"]), max_size=4)
+
+
+@settings(max_examples=500, deadline=None)
+@given(PARTS, PARTS)
+def test_a_path_is_below_a_folder_exactly_when_pathlib_says_so(
+    target: list[str], folder: list[str]
+) -> None:
+    """The text comparison `refusal` uses for every page read, against `PurePath.relative_to`."""
+    path, place = Path("/", *target), Path("/", *folder)
+    expected = "/".join(path.relative_to(place).parts) if path.is_relative_to(place) else None
+    assert path_below(str(path), place) == expected
